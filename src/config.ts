@@ -1,0 +1,246 @@
+import path from "node:path";
+import { z } from "zod";
+
+/**
+ * The whole environment Parley reads, validated once at start-up.
+ * Each setting: explicit option (the `overrides` argument), else the environment variable,
+ * else the embedded default. README's configuration table lists the same variables.
+ */
+
+export const llmProviderNames = [
+	"openai",
+	"openrouter",
+	"gemini",
+	"bedrock",
+	"anthropic",
+	"openai-compatible",
+	"mock",
+] as const;
+export type LlmProviderName = (typeof llmProviderNames)[number];
+
+const booleanString = z.stringbool({
+	truthy: ["true", "1", "yes", "on"],
+	falsy: ["false", "0", "no", "off", ""],
+});
+const optionalText = z
+	.string()
+	.optional()
+	.transform((value) => (value === undefined || value.trim() === "" ? undefined : value.trim()));
+const optionalUrl = optionalText.pipe(z.url().optional());
+const positiveInteger = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const nonNegativeInteger = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
+const commaList = optionalText.transform((value) =>
+	value === undefined
+		? []
+		: value
+				.split(",")
+				.map((item) => item.trim())
+				.filter((item) => item.length > 0),
+);
+
+const environmentSchema = z.object({
+	NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+	HOST: optionalText,
+	PORT: z.coerce.number().int().min(0).max(65535).default(8000),
+	PUBLIC_URL: optionalUrl,
+	DATA_DIR: optionalText,
+	DATABASE_URL: optionalText,
+	LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+	BODY_LIMIT_BYTES: positiveInteger(1_048_576),
+	CORS_ORIGINS: commaList,
+	CORS_CREDENTIALS: booleanString.default(false),
+	TRUST_PROXY: booleanString.default(false),
+
+	AUTH_DEV_LOGIN: booleanString.optional(),
+	AUTH_SIGNING_KEY: optionalText,
+	AUTH_SIGNING_ALGORITHM: z.enum(["RS256", "ES256"]).default("RS256"),
+	AUTH_TOKEN_ISSUER: optionalText,
+	AUTH_TOKEN_AUDIENCE: z.string().min(1).default("parley"),
+	AUTH_ACCESS_TOKEN_TTL_SECONDS: positiveInteger(900),
+	AUTH_REFRESH_TOKEN_TTL_SECONDS: positiveInteger(30 * 24 * 3600),
+	AUTH_JWKS_URL: optionalUrl,
+	AUTH_ISSUER: optionalText,
+	AUTH_AUDIENCE: optionalText,
+	AUTH_ALGORITHMS: commaList,
+	AUTH_ROLES_CLAIM: z.string().min(1).default("custom:roles"),
+	REQUIRE_API_KEY: booleanString.default(false),
+	API_KEYS: commaList,
+	API_KEY: optionalText,
+
+	LLM_PROVIDER: z.enum(llmProviderNames).optional(),
+	DEFAULT_MODEL: optionalText,
+	OPENAI_API_KEY: optionalText,
+	OPENAI_BASE_URL: optionalUrl,
+	OPENAI_COMPATIBLE_BASE_URL: optionalUrl,
+	OPENAI_COMPATIBLE_API_KEY: optionalText,
+	OPENROUTER_API_KEY: optionalText,
+	OPENROUTER_BASE_URL: optionalUrl,
+	GEMINI_API_KEY: optionalText,
+	GOOGLE_GENERATIVE_AI_API_KEY: optionalText,
+	ANTHROPIC_API_KEY: optionalText,
+	ANTHROPIC_BASE_URL: optionalUrl,
+	AWS_REGION: optionalText,
+	LLM_TIMEOUT_MS: positiveInteger(60_000),
+	LLM_CONNECT_TIMEOUT_MS: positiveInteger(10_000),
+	LLM_MAX_RETRIES: nonNegativeInteger(2),
+	LLM_RETRY_BASE_DELAY_MS: nonNegativeInteger(200),
+	LLM_RETRY_MAX_DELAY_MS: positiveInteger(10_000),
+	LLM_BREAKER_THRESHOLD: positiveInteger(5),
+	LLM_BREAKER_HALF_OPEN_AFTER_MS: positiveInteger(30_000),
+	LLM_CONTEXT_TOKENS: positiveInteger(8192),
+	MOCK_LLM_LATENCY_MS: nonNegativeInteger(0),
+	MOCK_LLM_STREAM_DELAY_MS: nonNegativeInteger(0),
+	MOCK_LLM_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0),
+	MOCK_LLM_SEED: nonNegativeInteger(42),
+	METRICS_ENABLED: booleanString.default(true),
+});
+
+export type EnvironmentInput = z.input<typeof environmentSchema>;
+
+/** Which provider's key is present decides the default provider, in this order. */
+function detectProvider(environment: z.output<typeof environmentSchema>): LlmProviderName {
+	if (environment.LLM_PROVIDER) return environment.LLM_PROVIDER;
+	if (environment.OPENAI_COMPATIBLE_BASE_URL) return "openai-compatible";
+	if (environment.OPENAI_API_KEY) return "openai";
+	if (environment.OPENROUTER_API_KEY) return "openrouter";
+	if (environment.ANTHROPIC_API_KEY) return "anthropic";
+	if (environment.GEMINI_API_KEY ?? environment.GOOGLE_GENERATIVE_AI_API_KEY) return "gemini";
+	return "mock";
+}
+
+export const defaultModelByProvider: Record<LlmProviderName, string> = {
+	openai: "gpt-4o-mini",
+	openrouter: "openai/gpt-4o-mini",
+	gemini: "gemini-2.5-flash",
+	bedrock: "anthropic.claude-3-5-haiku-20241022-v1:0",
+	anthropic: "claude-haiku-4-5",
+	"openai-compatible": "llama3.2",
+	mock: "parley-mock-1",
+};
+
+function toConfig(environment: z.output<typeof environmentSchema>) {
+	const production = environment.NODE_ENV === "production";
+	const port = environment.PORT;
+	const dataDirectory = path.resolve(environment.DATA_DIR ?? "./data");
+	const publicUrl = (environment.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, "");
+	const provider = detectProvider(environment);
+	const staticApiKeys = [...environment.API_KEYS, ...(environment.API_KEY ? [environment.API_KEY] : [])];
+	return {
+		environment: environment.NODE_ENV,
+		production,
+		host: environment.HOST ?? (production ? "0.0.0.0" : "127.0.0.1"),
+		port,
+		publicUrl,
+		dataDirectory,
+		dataDirectoryExplicit: environment.DATA_DIR !== undefined,
+		databaseUrl: environment.DATABASE_URL ?? `sqlite:${path.join(dataDirectory, "parley.db")}`,
+		logLevel: environment.LOG_LEVEL,
+		bodyLimitBytes: environment.BODY_LIMIT_BYTES,
+		cors: { origins: environment.CORS_ORIGINS, credentials: environment.CORS_CREDENTIALS },
+		trustProxy: environment.TRUST_PROXY,
+		metricsEnabled: environment.METRICS_ENABLED,
+		auth: {
+			devLogin: environment.AUTH_DEV_LOGIN ?? !production,
+			signingKey: environment.AUTH_SIGNING_KEY,
+			signingAlgorithm: environment.AUTH_SIGNING_ALGORITHM,
+			tokenIssuer: environment.AUTH_TOKEN_ISSUER ?? publicUrl,
+			tokenAudience: environment.AUTH_TOKEN_AUDIENCE,
+			accessTokenTtlSeconds: environment.AUTH_ACCESS_TOKEN_TTL_SECONDS,
+			refreshTokenTtlSeconds: environment.AUTH_REFRESH_TOKEN_TTL_SECONDS,
+			external:
+				environment.AUTH_JWKS_URL && environment.AUTH_ISSUER
+					? {
+							jwksUrl: environment.AUTH_JWKS_URL,
+							issuer: environment.AUTH_ISSUER,
+							audience: environment.AUTH_AUDIENCE,
+							algorithms: environment.AUTH_ALGORITHMS.length > 0 ? environment.AUTH_ALGORITHMS : ["RS256"],
+						}
+					: undefined,
+			rolesClaim: environment.AUTH_ROLES_CLAIM,
+			requireApiKey: environment.REQUIRE_API_KEY,
+			staticApiKeys,
+		},
+		llm: {
+			provider,
+			defaultModel: environment.DEFAULT_MODEL ?? `${provider}/${defaultModelByProvider[provider]}`,
+			openai: environment.OPENAI_API_KEY
+				? { apiKey: environment.OPENAI_API_KEY, baseUrl: environment.OPENAI_BASE_URL ?? "https://api.openai.com/v1" }
+				: undefined,
+			openrouter: environment.OPENROUTER_API_KEY
+				? {
+						apiKey: environment.OPENROUTER_API_KEY,
+						baseUrl: environment.OPENROUTER_BASE_URL ?? "https://openrouter.ai/api/v1",
+					}
+				: undefined,
+			openaiCompatible: environment.OPENAI_COMPATIBLE_BASE_URL
+				? { apiKey: environment.OPENAI_COMPATIBLE_API_KEY, baseUrl: environment.OPENAI_COMPATIBLE_BASE_URL }
+				: undefined,
+			gemini:
+				(environment.GEMINI_API_KEY ?? environment.GOOGLE_GENERATIVE_AI_API_KEY)
+					? { apiKey: (environment.GEMINI_API_KEY ?? environment.GOOGLE_GENERATIVE_AI_API_KEY) as string }
+					: undefined,
+			anthropic: environment.ANTHROPIC_API_KEY
+				? { apiKey: environment.ANTHROPIC_API_KEY, baseUrl: environment.ANTHROPIC_BASE_URL }
+				: undefined,
+			bedrock: provider === "bedrock" || environment.AWS_REGION ? { region: environment.AWS_REGION } : undefined,
+			timeoutMs: environment.LLM_TIMEOUT_MS,
+			connectTimeoutMs: environment.LLM_CONNECT_TIMEOUT_MS,
+			maxRetries: environment.LLM_MAX_RETRIES,
+			retryBaseDelayMs: environment.LLM_RETRY_BASE_DELAY_MS,
+			retryMaxDelayMs: environment.LLM_RETRY_MAX_DELAY_MS,
+			breakerThreshold: environment.LLM_BREAKER_THRESHOLD,
+			breakerHalfOpenAfterMs: environment.LLM_BREAKER_HALF_OPEN_AFTER_MS,
+			defaultContextTokens: environment.LLM_CONTEXT_TOKENS,
+			mock: {
+				latencyMs: environment.MOCK_LLM_LATENCY_MS,
+				streamDelayMs: environment.MOCK_LLM_STREAM_DELAY_MS,
+				failureRate: environment.MOCK_LLM_FAILURE_RATE,
+				seed: environment.MOCK_LLM_SEED,
+			},
+		},
+	};
+}
+
+export type Config = ReturnType<typeof toConfig>;
+
+export class ConfigError extends Error {
+	constructor(readonly problems: string[]) {
+		super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
+		this.name = "ConfigError";
+	}
+}
+
+/** Settings that are fine on a laptop and dangerous on a server. */
+function productionProblems(config: Config, environment: z.output<typeof environmentSchema>): string[] {
+	const problems: string[] = [];
+	if (config.cors.credentials && config.cors.origins.includes("*")) {
+		problems.push("CORS_ORIGINS: '*' cannot be combined with CORS_CREDENTIALS=true");
+	}
+	if (!config.production) return problems;
+	if (config.auth.devLogin) problems.push("AUTH_DEV_LOGIN: password-less login must be off in production");
+	if (!environment.AUTH_SIGNING_KEY && !config.dataDirectoryExplicit) {
+		problems.push(
+			"AUTH_SIGNING_KEY: set it, or set DATA_DIR to persistent storage, so tokens survive a restart in production",
+		);
+	}
+	if (config.auth.tokenIssuer.startsWith("http://localhost") && !environment.PUBLIC_URL) {
+		problems.push("PUBLIC_URL: set the public address of this deployment in production (it is the token issuer)");
+	}
+	return problems;
+}
+
+export function loadConfig(
+	environment: Record<string, string | undefined> = process.env,
+	overrides: Partial<Record<keyof EnvironmentInput, string>> = {},
+): Config {
+	const parsed = environmentSchema.safeParse({ ...environment, ...overrides });
+	if (!parsed.success) {
+		throw new ConfigError(
+			parsed.error.issues.map((issue) => `${issue.path.join(".") || "(environment)"}: ${issue.message}`),
+		);
+	}
+	const config = toConfig(parsed.data);
+	const problems = productionProblems(config, parsed.data);
+	if (problems.length > 0) throw new ConfigError(problems);
+	return config;
+}

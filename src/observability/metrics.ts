@@ -1,0 +1,62 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+/**
+ * One registry per app instance (not prom-client's global one), so several apps can live in one
+ * process — tests and benchmarks do that.
+ */
+export function createMetrics(options: { collectProcessMetrics?: boolean } = {}) {
+	const registry = new Registry();
+	if (options.collectProcessMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: "parley_" });
+
+	const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+	return {
+		registry,
+		httpRequestDuration: new Histogram({
+			name: "parley_http_request_duration_seconds",
+			help: "HTTP request duration by method, route template and status code",
+			labelNames: ["method", "route", "status"] as const,
+			buckets: latencyBuckets,
+			registers: [registry],
+		}),
+		llmRequestDuration: new Histogram({
+			name: "parley_llm_request_duration_seconds",
+			help: "Duration of calls to model providers (all attempts included), by outcome",
+			labelNames: ["provider", "model", "outcome"] as const,
+			buckets: latencyBuckets,
+			registers: [registry],
+		}),
+		llmTokens: new Counter({
+			name: "parley_llm_tokens_total",
+			help: "Tokens used, by provider, model and type (prompt or completion)",
+			labelNames: ["provider", "model", "type"] as const,
+			registers: [registry],
+		}),
+		llmErrors: new Counter({
+			name: "parley_llm_errors_total",
+			help: "Failed calls to model providers after retries, by error code",
+			labelNames: ["provider", "model", "code"] as const,
+			registers: [registry],
+		}),
+		llmAttempts: new Counter({
+			name: "parley_llm_attempts_total",
+			help: "Attempts made to call model providers (a retried call counts each attempt)",
+			labelNames: ["provider", "model"] as const,
+			registers: [registry],
+		}),
+		llmCircuitState: new Gauge({
+			name: "parley_llm_circuit_state",
+			help: "Circuit breaker state per provider and model: 0 closed, 1 half-open, 2 open",
+			labelNames: ["provider", "model"] as const,
+			registers: [registry],
+		}),
+		llmCircuitTransitions: new Counter({
+			name: "parley_llm_circuit_transitions_total",
+			help: "Circuit breaker state changes per provider and model",
+			labelNames: ["provider", "model", "state"] as const,
+			registers: [registry],
+		}),
+	};
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
