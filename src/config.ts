@@ -69,6 +69,7 @@ const environmentSchema = z.object({
 
 	LLM_PROVIDER: z.enum(llmProviderNames).optional(),
 	DEFAULT_MODEL: optionalText,
+	LLM_MODELS: commaList,
 	OPENAI_API_KEY: optionalText,
 	OPENAI_BASE_URL: optionalUrl,
 	OPENAI_COMPATIBLE_BASE_URL: optionalUrl,
@@ -163,6 +164,8 @@ function toConfig(environment: z.output<typeof environmentSchema>) {
 		llm: {
 			provider,
 			defaultModel: environment.DEFAULT_MODEL ?? `${provider}/${defaultModelByProvider[provider]}`,
+			/** Extra public model ids ("provider/model") advertised by GET /v1/models. */
+			advertisedModels: environment.LLM_MODELS,
 			openai: environment.OPENAI_API_KEY
 				? { apiKey: environment.OPENAI_API_KEY, baseUrl: environment.OPENAI_BASE_URL ?? "https://api.openai.com/v1" }
 				: undefined,
