@@ -1,0 +1,61 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, it } from "vitest";
+import { createSqliteStore } from "../../src/store/sqlite/sqlite-store.js";
+import type { Store } from "../../src/store/store-port.js";
+import { describeStoreContract } from "./store.contract.js";
+
+/**
+ * Every storage adapter runs the same contract. An adapter whose service is unreachable is
+ * skipped locally but fails under CI=true, where every service must be up.
+ */
+interface AdapterUnderTest {
+	name: string;
+	/** Why the adapter cannot run here, or undefined when it can. */
+	unavailableBecause(): Promise<string | undefined>;
+	createFreshStore(): Promise<Store>;
+	cleanUp(): Promise<void>;
+}
+
+function sqliteAdapter(): AdapterUnderTest {
+	let directory: string | undefined;
+	let created = 0;
+	return {
+		name: "sqlite",
+		unavailableBecause: async () => undefined,
+		createFreshStore: async () => {
+			directory ??= mkdtempSync(path.join(tmpdir(), "parley-store-contract-"));
+			created += 1;
+			return createSqliteStore({ filename: path.join(directory, `store-${created}.db`) });
+		},
+		cleanUp: async () => {
+			if (directory !== undefined) {
+				rmSync(directory, { recursive: true, force: true });
+			}
+		},
+	};
+}
+
+// PostgreSQL and DynamoDB (dynalite) join this list with their own reachability checks.
+const adapters: AdapterUnderTest[] = [sqliteAdapter()];
+
+const requireEveryAdapter = process.env.CI === "true";
+
+for (const adapter of adapters) {
+	const unavailable = await adapter.unavailableBecause();
+	if (unavailable === undefined) {
+		describeStoreContract(adapter.name, () => adapter.createFreshStore());
+		afterAll(() => adapter.cleanUp());
+	} else if (requireEveryAdapter) {
+		describe(`store contract: ${adapter.name}`, () => {
+			it("runs under CI", () => {
+				throw new Error(`${adapter.name} is required under CI=true but unavailable: ${unavailable}`);
+			});
+		});
+	} else {
+		describe.skip(`store contract: ${adapter.name} (${unavailable})`, () => {
+			it("needs its service", () => {});
+		});
+	}
+}
