@@ -1,0 +1,51 @@
+import { countTokens, decode, encode } from "gpt-tokenizer/encoding/o200k_base";
+import type { ChatMessage } from "./model-port.js";
+
+/**
+ * Token estimates with o200k_base, the encoding of the GPT-4o / 4.1 / o-series family. Other
+ * providers tokenize differently; this is an estimate for budgets and for providers that report
+ * no usage, not an invoice.
+ */
+
+// User text may contain "<|endoftext|>" and friends; the default options would throw on them.
+const plainText = { disallowedSpecial: new Set<string>() };
+
+/** Tokens OpenAI adds around every message (<|start|>, role, <|message|>, <|end|>). */
+const tokensPerMessage = 4;
+/** Every reply is primed with <|start|>assistant<|message|>. */
+const tokensPerReply = 3;
+
+/**
+ * Chat re-sends the same system prompt and history every turn, so counts of recent texts are
+ * remembered. Bounded in entries and text length; cleared wholesale when full (cheaper than LRU
+ * bookkeeping on every call).
+ */
+const cachedCounts = new Map<string, number>();
+const maxCachedTexts = 10_000;
+const maxCachedTextLength = 4_096;
+
+export function estimateTokens(text: string): number {
+	if (text.length === 0) return 0;
+	if (text.length > maxCachedTextLength) return countTokens(text, plainText);
+	let count = cachedCounts.get(text);
+	if (count === undefined) {
+		count = countTokens(text, plainText);
+		if (cachedCounts.size >= maxCachedTexts) cachedCounts.clear();
+		cachedCounts.set(text, count);
+	}
+	return count;
+}
+
+export function estimateMessageTokens(messages: readonly ChatMessage[]): number {
+	let total = tokensPerReply;
+	for (const message of messages) total += tokensPerMessage + estimateTokens(message.content);
+	return total;
+}
+
+/** The longest prefix of `text` that fits in `maxTokens` tokens. */
+export function truncateToTokens(text: string, maxTokens: number): string {
+	if (maxTokens <= 0) return "";
+	const tokens = encode(text, plainText);
+	if (tokens.length <= maxTokens) return text;
+	return decode(tokens.slice(0, maxTokens));
+}
