@@ -63,6 +63,7 @@ const environmentSchema = z.object({
 	AUTH_AUDIENCE: optionalText,
 	AUTH_ALGORITHMS: commaList,
 	AUTH_ROLES_CLAIM: z.string().min(1).default("custom:roles"),
+	ADMIN_EMAILS: commaList,
 	REQUIRE_API_KEY: booleanString.default(false),
 	API_KEYS: commaList,
 	API_KEY: optionalText,
@@ -158,6 +159,8 @@ function toConfig(environment: z.output<typeof environmentSchema>) {
 						}
 					: undefined,
 			rolesClaim: environment.AUTH_ROLES_CLAIM,
+			/** Accounts with these emails get the admin role. */
+			adminEmails: environment.ADMIN_EMAILS.map((email) => email.toLowerCase()),
 			requireApiKey: environment.REQUIRE_API_KEY,
 			staticApiKeys,
 		},

@@ -17,6 +17,11 @@ export const errorCatalogue = {
 	invalid_json: { status: 400, title: "The request body is not valid JSON", retryable: false },
 	invalid_cursor: { status: 400, title: "The pagination cursor is not valid", retryable: false },
 	unknown_model: { status: 400, title: "The requested model is not available", retryable: false },
+	context_length_exceeded: {
+		status: 400,
+		title: "The prompt does not fit the model's context window",
+		retryable: false,
+	},
 	authentication_required: { status: 401, title: "Authentication is required", retryable: false },
 	invalid_token: { status: 401, title: "The access token is not valid", retryable: false },
 	token_expired: { status: 401, title: "The access token has expired", retryable: false },
@@ -38,7 +43,6 @@ export const errorCatalogue = {
 	username_taken: { status: 409, title: "This username is already taken", retryable: false },
 	payload_too_large: { status: 413, title: "The request body is too large", retryable: false },
 	unsupported_media_type: { status: 415, title: "Unsupported content type", retryable: false },
-	rate_limited: { status: 429, title: "Too many requests", retryable: true },
 	internal_error: { status: 500, title: "Internal server error", retryable: true },
 	provider_error: { status: 502, title: "The model provider returned an error", retryable: true },
 	provider_rejected: {
@@ -56,7 +60,6 @@ export const errorCatalogue = {
 		title: "The model provider is rate limiting or overloaded",
 		retryable: true,
 	},
-	not_ready: { status: 503, title: "The service is not ready", retryable: true },
 	provider_timeout: { status: 504, title: "The model provider timed out", retryable: true },
 } as const satisfies Record<string, ErrorDefinition>;
 

@@ -1,0 +1,111 @@
+import cors from "@fastify/cors";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
+import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
+import type { Logger } from "pino";
+import type { ApiKeyService } from "./auth/api-keys.js";
+import type { AuthService } from "./auth/auth-service.js";
+import type { Authenticator } from "./auth/authenticator.js";
+import type { SigningKeys } from "./auth/signing-keys.js";
+import type { ChatService } from "./chat/chat-service.js";
+import type { CompletionsService } from "./chat/completions-service.js";
+import type { ConversationService } from "./chat/conversation-service.js";
+import type { Config } from "./config.js";
+import { registerAuthentication } from "./http/authentication.js";
+import { registerErrorHandling } from "./http/error-handler.js";
+import { registerOpenApi } from "./http/openapi.js";
+import { requestIdFor } from "./http/request-id.js";
+import { authRoutes } from "./http/routes/auth-routes.js";
+import { chatRoutes } from "./http/routes/chat-routes.js";
+import { conversationRoutes } from "./http/routes/conversation-routes.js";
+import { openAiRoutes } from "./http/routes/openai-routes.js";
+import { opsRoutes } from "./http/routes/ops-routes.js";
+import { userRoutes } from "./http/routes/user-routes.js";
+import type { ModelRouter } from "./llm/model-router.js";
+import type { Metrics } from "./observability/metrics.js";
+import type { Store } from "./store/store-port.js";
+import type { UserService } from "./users/user-service.js";
+
+/** Everything the HTTP app needs, built by runtime.ts (or by a test). */
+export interface AppDependencies {
+	config: Config;
+	logger: Logger;
+	metrics: Metrics;
+	store: Store;
+	models: ModelRouter;
+	signingKeys: SigningKeys;
+	authenticator: Authenticator;
+	auth: AuthService;
+	users: UserService;
+	apiKeys: ApiKeyService;
+	chat: ChatService;
+	conversations: ConversationService;
+	completions: CompletionsService;
+}
+
+/** Builds the Fastify app from explicit dependencies; it does not listen (server.ts does). */
+export async function buildApp(dependencies: AppDependencies): Promise<FastifyInstance> {
+	const { config, metrics } = dependencies;
+	const app = Fastify({
+		loggerInstance: dependencies.logger as FastifyBaseLogger,
+		// One line per request, written by the onResponse hook below, instead of Fastify's two.
+		logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: "request_id" }),
+		genReqId: requestIdFor,
+		bodyLimit: config.bodyLimitBytes,
+		trustProxy: config.trustProxy,
+		routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+		return503OnClosing: true,
+	});
+
+	app.setValidatorCompiler(validatorCompiler);
+	app.setSerializerCompiler(serializerCompiler);
+	registerErrorHandling(app);
+
+	app.addHook("onRequest", async (request, reply) => {
+		reply.header("x-request-id", request.id);
+	});
+	app.addHook("onResponse", async (request, reply) => {
+		const route = request.routeOptions.url ?? "unmatched";
+		const status = reply.statusCode;
+		const elapsed = reply.elapsedTime;
+		metrics.httpRequestDuration.observe({ method: request.method, route, status }, elapsed / 1000);
+		request.log.info(
+			{
+				user_id: request.principal?.userId,
+				method: request.method,
+				route,
+				status,
+				latency_ms: Math.round(elapsed * 100) / 100,
+			},
+			"request completed",
+		);
+	});
+
+	if (config.cors.origins.length > 0) {
+		await app.register(cors, {
+			origin: config.cors.origins.includes("*") ? "*" : config.cors.origins,
+			credentials: config.cors.credentials,
+			exposedHeaders: ["x-request-id", "retry-after", "x-parley-model", "x-parley-attempts"],
+		});
+	}
+	registerAuthentication(app, {
+		authenticator: dependencies.authenticator,
+		devIdentity: config.auth.devLogin && !config.auth.requireApiKey,
+	});
+	await registerOpenApi(app, { publicUrl: config.publicUrl });
+
+	await app.register(
+		opsRoutes({
+			store: dependencies.store,
+			models: dependencies.models,
+			metrics: config.metricsEnabled ? metrics : undefined,
+		}),
+	);
+	await app.register(authRoutes({ auth: dependencies.auth, signingKeys: dependencies.signingKeys }));
+	await app.register(
+		userRoutes({ users: dependencies.users, apiKeys: dependencies.apiKeys, models: dependencies.models }),
+	);
+	await app.register(chatRoutes({ chat: dependencies.chat, users: dependencies.users }));
+	await app.register(conversationRoutes({ conversations: dependencies.conversations }));
+	await app.register(openAiRoutes({ completions: dependencies.completions, models: dependencies.models }));
+	return app;
+}

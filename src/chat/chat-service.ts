@@ -1,0 +1,243 @@
+import type { Principal } from "../auth/principal.js";
+import { AppError } from "../errors.js";
+import type { ChatMessage, FinishReason, ModelStreamPart, TokenUsage } from "../llm/model-port.js";
+import type { ModelRouter, ResolvedModel } from "../llm/model-router.js";
+import { estimateMessageTokens, estimateTokens } from "../llm/token-estimate.js";
+import { newId } from "../store/ids.js";
+import type { InteractionEndpoint, InteractionRecord, Store } from "../store/store-port.js";
+import { createAsyncQueue } from "./async-queue.js";
+import { buildConversationMessages, titleFromPrompt } from "./context-window.js";
+
+/** Turns of history read per request; older ones rarely fit a context window anyway. */
+const historyTurnsRead = 50;
+
+export interface ChatRequest {
+	principal: Principal;
+	requestId: string;
+	endpoint: Exclude<InteractionEndpoint, "completions">;
+	prompt: string;
+	/** Continue this conversation; a new one is created when absent (chat endpoint only). */
+	conversationId?: string | undefined;
+	model?: string | undefined;
+	system?: string | undefined;
+	temperature?: number | undefined;
+	maxTokens?: number | undefined;
+	signal?: AbortSignal | undefined;
+}
+
+export interface ChatTurn {
+	interactionId: string;
+	conversationId: string | null;
+	/** Public model id, "provider/model". */
+	model: string;
+	provider: string;
+	prompt: string;
+	response: string;
+	usage: TokenUsage;
+	usageEstimated: boolean;
+	finishReason: FinishReason;
+	latencyMs: number;
+	attempts: number;
+	createdAt: number;
+}
+
+export interface ChatStream {
+	interactionId: string;
+	conversationId: string | null;
+	model: string;
+	/** Text as it arrives. Throws the failure, if the model fails. */
+	deltas: AsyncIterable<string>;
+	/** Resolves once the whole turn is stored — whether or not anyone reads `deltas`. */
+	completion: Promise<ChatTurn>;
+}
+
+interface PreparedTurn {
+	request: ChatRequest;
+	resolved: ResolvedModel;
+	messages: ChatMessage[];
+	system: string | null;
+	promptTokens: number;
+	interactionId: string;
+	conversationId: string | null;
+	isNewConversation: boolean;
+	startedAt: number;
+}
+
+export type ChatService = ReturnType<typeof createChatService>;
+
+export function createChatService(options: { store: Store; models: ModelRouter; now?: () => number }) {
+	const { store, models } = options;
+	const now = options.now ?? Date.now;
+
+	async function prepare(request: ChatRequest): Promise<PreparedTurn> {
+		const startedAt = now();
+		const userId = request.principal.userId;
+		let requestedModel = request.model;
+		if (requestedModel === undefined) {
+			requestedModel = (await store.users.findById(userId))?.defaultModel ?? undefined;
+		}
+		const resolved = models.resolve(requestedModel);
+
+		let history: InteractionRecord[] = [];
+		let conversationId: string | null = null;
+		let isNewConversation = false;
+		if (request.endpoint === "chat") {
+			if (request.conversationId !== undefined) {
+				const conversation = await store.conversations.findById(userId, request.conversationId);
+				if (!conversation) throw new AppError("not_found", { detail: "conversation not found" });
+				conversationId = conversation.id;
+				history = await store.interactions.recentInConversation(userId, conversation.id, historyTurnsRead);
+			} else {
+				conversationId = newId();
+				isNewConversation = true;
+			}
+		}
+
+		// A conversation keeps the system prompt it was last given until a new one is sent.
+		const system = request.system ?? history.at(-1)?.system ?? null;
+		const promptTokens = estimateTokens(request.prompt);
+		const contextTokens = models.contextWindow(resolved);
+		const built = buildConversationMessages({
+			system,
+			systemTokens: system ? estimateTokens(system) : 0,
+			history,
+			prompt: request.prompt,
+			promptTokens,
+			budget: {
+				contextTokens,
+				reservedForAnswer: request.maxTokens ?? Math.min(1024, Math.floor(contextTokens / 4)),
+			},
+		});
+		if (!built.fits) {
+			throw new AppError("context_length_exceeded", {
+				detail: `the prompt needs about ${promptTokens} tokens; ${resolved.id} has a ${contextTokens}-token context window`,
+			});
+		}
+		return {
+			request,
+			resolved,
+			messages: built.messages,
+			system,
+			promptTokens,
+			interactionId: newId(),
+			conversationId,
+			isNewConversation,
+			startedAt,
+		};
+	}
+
+	async function persist(
+		turn: PreparedTurn,
+		outcome: { text: string; finishReason: FinishReason; usage: TokenUsage | null; attempts: number },
+	): Promise<ChatTurn> {
+		const usage = outcome.usage ?? estimateUsage(turn.messages, outcome.text);
+		const createdAt = now();
+		const interaction: InteractionRecord = {
+			id: turn.interactionId,
+			userId: turn.request.principal.userId,
+			conversationId: turn.conversationId,
+			apiKeyId: turn.request.principal.apiKeyId,
+			endpoint: turn.request.endpoint,
+			provider: turn.resolved.provider,
+			model: turn.resolved.id,
+			system: turn.system,
+			prompt: turn.request.prompt,
+			response: outcome.text,
+			promptTextTokens: turn.promptTokens,
+			promptTokens: usage.promptTokens,
+			completionTokens: usage.completionTokens,
+			totalTokens: usage.totalTokens,
+			usageEstimated: outcome.usage === null,
+			latencyMs: createdAt - turn.startedAt,
+			finishReason: outcome.finishReason,
+			requestId: turn.request.requestId,
+			metadata: null,
+			createdAt,
+		};
+		await store.interactions.record({
+			interaction,
+			...(turn.isNewConversation && turn.conversationId
+				? { newConversation: { id: turn.conversationId, title: titleFromPrompt(turn.request.prompt), createdAt } }
+				: {}),
+		});
+		return {
+			interactionId: interaction.id,
+			conversationId: interaction.conversationId,
+			model: interaction.model,
+			provider: interaction.provider,
+			prompt: interaction.prompt,
+			response: interaction.response,
+			usage,
+			usageEstimated: interaction.usageEstimated,
+			finishReason: outcome.finishReason,
+			latencyMs: interaction.latencyMs,
+			attempts: outcome.attempts,
+			createdAt,
+		};
+	}
+
+	const modelRequest = (turn: PreparedTurn) => ({
+		messages: turn.messages,
+		temperature: turn.request.temperature,
+		maxTokens: turn.request.maxTokens,
+	});
+
+	return {
+		/** One turn, answered whole. */
+		async complete(request: ChatRequest): Promise<ChatTurn> {
+			const turn = await prepare(request);
+			const result = await models.complete(turn.resolved, modelRequest(turn), { signal: request.signal });
+			return persist(turn, result);
+		},
+
+		/**
+		 * One turn, streamed. The model is read to the end and the turn stored even if the caller
+		 * stops reading `deltas` (a client that disconnects still gets its answer in history).
+		 */
+		async stream(request: ChatRequest): Promise<ChatStream> {
+			const turn = await prepare(request);
+			const deltas = createAsyncQueue<string>();
+			const parts = models.stream(turn.resolved, modelRequest(turn), {});
+			const completion = (async () => {
+				let text = "";
+				let finish: Extract<ModelStreamPart, { type: "finish" }> | undefined;
+				try {
+					for await (const part of parts) {
+						if (part.type === "text-delta") {
+							text += part.text;
+							deltas.push(part.text);
+						} else {
+							finish = part;
+						}
+					}
+					const stored = await persist(turn, {
+						text,
+						finishReason: finish?.finishReason ?? "stop",
+						usage: finish?.usage ?? null,
+						attempts: 1,
+					});
+					deltas.close();
+					return stored;
+				} catch (error) {
+					deltas.fail(error);
+					throw error;
+				}
+			})();
+			// The route observes failures through `deltas`; this keeps Node from calling them unhandled.
+			completion.catch(() => undefined);
+			return {
+				interactionId: turn.interactionId,
+				conversationId: turn.conversationId,
+				model: turn.resolved.id,
+				deltas,
+				completion,
+			};
+		},
+	};
+}
+
+function estimateUsage(messages: ChatMessage[], text: string): TokenUsage {
+	const promptTokens = estimateMessageTokens(messages);
+	const completionTokens = estimateTokens(text);
+	return { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens };
+}

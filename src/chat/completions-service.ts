@@ -1,0 +1,246 @@
+import type { Principal } from "../auth/principal.js";
+import { AppError } from "../errors.js";
+import type { ChatMessage, FinishReason, TokenUsage } from "../llm/model-port.js";
+import type { ModelRouter, ResolvedModel } from "../llm/model-router.js";
+import { estimateMessageTokens, estimateTokens } from "../llm/token-estimate.js";
+import { newId } from "../store/ids.js";
+import type { Store } from "../store/store-port.js";
+import { chunkFrame, completionObject, contentText, doneFrame, usageFrame } from "./completions-format.js";
+import { createUsageChunkFilter } from "./usage-chunk-filter.js";
+
+export interface CompletionMessage {
+	role: string;
+	content?: unknown;
+}
+
+/** A validated Chat Completions request body; fields Parley does not know are kept and forwarded. */
+export interface CompletionBody extends Record<string, unknown> {
+	model?: string | undefined;
+	messages: CompletionMessage[];
+	stream?: boolean | undefined;
+	stream_options?: { include_usage?: boolean | undefined } | null | undefined;
+	temperature?: number | null | undefined;
+	top_p?: number | null | undefined;
+	max_tokens?: number | null | undefined;
+	max_completion_tokens?: number | null | undefined;
+	stop?: string | string[] | null | undefined;
+	seed?: number | null | undefined;
+	n?: number | null | undefined;
+}
+
+export interface CompletionCaller {
+	principal: Principal;
+	requestId: string;
+}
+
+export interface CompletionStream {
+	/** Bytes or text frames for the client, in order. Iterate to the end: the call is recorded when it ends. */
+	frames: AsyncIterable<Uint8Array | string>;
+}
+
+export type CompletionsService = ReturnType<typeof createCompletionsService>;
+
+/**
+ * POST /v1/chat/completions. Upstreams that speak Chat Completions get the request as validated
+ * and their bytes come back untouched (only `model` is rewritten to the upstream's id); other
+ * providers are translated through the model port. Every call is recorded with its usage.
+ */
+export function createCompletionsService(options: { store: Store; models: ModelRouter; now?: () => number }) {
+	const { store, models } = options;
+	const now = options.now ?? Date.now;
+
+	function record(
+		caller: CompletionCaller,
+		resolved: ResolvedModel,
+		body: CompletionBody,
+		outcome: { text: string; finishReason: string; usage: TokenUsage | null; startedAt: number },
+	): Promise<void> {
+		const usage = outcome.usage ?? estimateUsage(body.messages, outcome.text);
+		const createdAt = now();
+		return store.interactions.record({
+			interaction: {
+				id: newId(),
+				userId: caller.principal.userId,
+				conversationId: null,
+				apiKeyId: caller.principal.apiKeyId,
+				endpoint: "completions",
+				provider: resolved.provider,
+				model: resolved.id,
+				system: systemText(body.messages),
+				prompt: lastUserText(body.messages),
+				response: outcome.text,
+				// Outside a conversation nothing trims by this; the whole prompt's count is kept instead.
+				promptTextTokens: usage.promptTokens,
+				promptTokens: usage.promptTokens,
+				completionTokens: usage.completionTokens,
+				totalTokens: usage.totalTokens,
+				usageEstimated: outcome.usage === null,
+				latencyMs: createdAt - outcome.startedAt,
+				finishReason: outcome.finishReason,
+				requestId: caller.requestId,
+				metadata: null,
+				createdAt,
+			},
+		});
+	}
+
+	const upstreamBody = (resolved: ResolvedModel, body: CompletionBody) => ({ ...body, model: resolved.model });
+
+	return {
+		resolve: (body: CompletionBody): ResolvedModel => models.resolve(body.model),
+
+		async json(
+			caller: CompletionCaller,
+			resolved: ResolvedModel,
+			body: CompletionBody,
+		): Promise<{ body: Uint8Array | string; attempts: number }> {
+			const startedAt = now();
+			if (resolved.adapter.chatCompletions) {
+				const result = await models.forwardJson(resolved, upstreamBody(resolved, body));
+				const choice = (
+					result.json.choices as Array<{ message?: { content?: unknown }; finish_reason?: string }> | undefined
+				)?.[0];
+				await record(caller, resolved, body, {
+					text: contentText(choice?.message?.content),
+					finishReason: choice?.finish_reason ?? "stop",
+					usage: readUsage(result.json.usage),
+					startedAt,
+				});
+				return { body: result.body, attempts: result.attempts };
+			}
+			const result = await models.complete(resolved, translatedRequest(body));
+			const usage = result.usage ?? estimateUsage(body.messages, result.text);
+			await record(caller, resolved, body, { ...result, usage, startedAt });
+			const completion = completionObject({
+				id: `chatcmpl-${newId()}`,
+				created: Math.floor(startedAt / 1000),
+				model: resolved.id,
+				text: result.text,
+				finishReason: result.finishReason,
+				usage,
+			});
+			return { body: JSON.stringify(completion), attempts: result.attempts };
+		},
+
+		/** Resolves once the upstream has started answering, so failures before that keep their HTTP status. */
+		async stream(caller: CompletionCaller, resolved: ResolvedModel, body: CompletionBody): Promise<CompletionStream> {
+			const startedAt = now();
+			const clientWantsUsage = body.stream_options?.include_usage === true;
+			if (resolved.adapter.chatCompletions) {
+				// Usage is always asked for, for accounting; clients that did not ask don't get the extra chunk.
+				const chunks = await models.forwardStream(resolved, {
+					...upstreamBody(resolved, body),
+					stream_options: { ...(body.stream_options ?? {}), include_usage: true },
+				});
+				const filter = clientWantsUsage ? undefined : createUsageChunkFilter();
+				return {
+					frames: (async function* () {
+						for await (const chunk of chunks) {
+							if (filter) {
+								const kept = filter.push(chunk);
+								if (kept.length > 0) yield kept;
+							} else {
+								yield chunk;
+							}
+						}
+						if (filter) {
+							const rest = filter.flush();
+							if (rest.length > 0) yield rest;
+						}
+						const seen = chunks.summary();
+						await record(caller, resolved, body, {
+							text: seen?.text ?? "",
+							finishReason: seen?.finishReason ?? "stop",
+							usage: seen?.usage ?? null,
+							startedAt,
+						});
+					})(),
+				};
+			}
+			const parts = models.stream(resolved, translatedRequest(body))[Symbol.asyncIterator]();
+			const first = await parts.next();
+			const base = { id: `chatcmpl-${newId()}`, created: Math.floor(startedAt / 1000), model: resolved.id };
+			return {
+				frames: (async function* () {
+					yield chunkFrame(base, { role: "assistant", content: "" }, null);
+					let text = "";
+					let finishReason: FinishReason = "stop";
+					let usage: TokenUsage | null = null;
+					for (let next = first; !next.done; next = await parts.next()) {
+						const part = next.value;
+						if (part.type === "text-delta") {
+							text += part.text;
+							yield chunkFrame(base, { content: part.text }, null);
+						} else {
+							finishReason = part.finishReason;
+							usage = part.usage;
+						}
+					}
+					yield chunkFrame(base, {}, finishReason);
+					const finalUsage = usage ?? estimateUsage(body.messages, text);
+					if (clientWantsUsage) yield usageFrame(base, finalUsage);
+					yield doneFrame;
+					await record(caller, resolved, body, { text, finishReason, usage: finalUsage, startedAt });
+				})(),
+			};
+		},
+	};
+}
+
+function translatedRequest(body: CompletionBody) {
+	if (body.n !== undefined && body.n !== null && body.n !== 1) {
+		throw new AppError("validation_failed", { detail: "n > 1 needs a provider that speaks Chat Completions" });
+	}
+	const messages: ChatMessage[] = body.messages.map((message) => {
+		const role = message.role === "developer" ? "system" : message.role;
+		if (role !== "system" && role !== "user" && role !== "assistant") {
+			throw new AppError("validation_failed", {
+				detail: `messages with role '${message.role}' need a provider that speaks Chat Completions`,
+			});
+		}
+		return { role, content: contentText(message.content) };
+	});
+	const stop =
+		body.stop === null || body.stop === undefined ? undefined : Array.isArray(body.stop) ? body.stop : [body.stop];
+	return {
+		messages,
+		temperature: body.temperature ?? undefined,
+		topP: body.top_p ?? undefined,
+		maxTokens: body.max_completion_tokens ?? body.max_tokens ?? undefined,
+		stop,
+		seed: body.seed ?? undefined,
+	};
+}
+
+function readUsage(value: unknown): TokenUsage | null {
+	if (!value || typeof value !== "object") return null;
+	const usage = value as { prompt_tokens?: unknown; completion_tokens?: unknown; total_tokens?: unknown };
+	if (typeof usage.prompt_tokens !== "number" || typeof usage.completion_tokens !== "number") return null;
+	return {
+		promptTokens: usage.prompt_tokens,
+		completionTokens: usage.completion_tokens,
+		totalTokens:
+			typeof usage.total_tokens === "number" ? usage.total_tokens : usage.prompt_tokens + usage.completion_tokens,
+	};
+}
+
+function estimateUsage(messages: CompletionMessage[], text: string): TokenUsage {
+	const promptTokens = estimateMessageTokens(
+		messages.map((message) => ({ role: "user" as const, content: contentText(message.content) })),
+	);
+	const completionTokens = estimateTokens(text);
+	return { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens };
+}
+
+function lastUserText(messages: CompletionMessage[]): string {
+	for (let index = messages.length - 1; index >= 0; index--) {
+		const message = messages[index] as CompletionMessage;
+		if (message.role === "user") return contentText(message.content);
+	}
+	return "";
+}
+
+function systemText(messages: CompletionMessage[]): string | null {
+	const system = messages.find((message) => message.role === "system" || message.role === "developer");
+	return system ? contentText(system.content) : null;
+}

@@ -1,0 +1,60 @@
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import scalar from "@scalar/fastify-api-reference";
+import type { FastifyInstance } from "fastify";
+import { jsonSchemaTransform } from "fastify-type-provider-zod";
+import { errorCatalogue } from "../errors.js";
+import { version } from "../version.js";
+import { problemType } from "./problem.js";
+
+const errorTable = Object.entries(errorCatalogue)
+	.map(([code, definition]) => `| \`${code}\` | ${definition.status} | ${definition.title} |`)
+	.join("\n");
+
+const description = `Authenticated LLM chat: conversations with history and token accounting, an OpenAI-compatible
+endpoint, several providers behind retries and circuit breakers.
+
+**Authentication.** \`Authorization: Bearer <access token>\` from \`POST /v1/auth/login\`, or an API key
+(\`Authorization: Bearer prl_…\` or \`X-API-Key: prl_…\`) from \`POST /v1/api-keys\`.
+
+**Errors** are RFC 9457 \`application/problem+json\` documents with a stable \`code\`, the \`request_id\` (also in
+the \`X-Request-Id\` header) and, for validation, an \`errors\` list. \`type\` is \`${problemType("not_found").replace("not-found", "<code with dashes>")}\`.
+
+| code | status | meaning |
+|---|---|---|
+${errorTable}`;
+
+/** OpenAPI generated from the routes' zod schemas; Swagger UI at /docs, a reference page at /redoc. */
+export async function registerOpenApi(app: FastifyInstance, options: { publicUrl: string }): Promise<void> {
+	await app.register(swagger, {
+		openapi: {
+			openapi: "3.1.0",
+			info: { title: "Parley API", version, description },
+			servers: [{ url: options.publicUrl }],
+			components: {
+				securitySchemes: {
+					bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT or prl_ API key" },
+					apiKey: { type: "apiKey", in: "header", name: "X-API-Key" },
+				},
+			},
+			security: [{ bearer: [] }, { apiKey: [] }],
+		},
+		transform: jsonSchemaTransform,
+		hideUntagged: true,
+	});
+	// Documentation pages are public; their plugins know nothing of Parley's route access rules.
+	await app.register(async (documentation) => {
+		documentation.addHook("onRoute", (route) => {
+			route.config = { ...(route.config ?? {}), access: "public" };
+		});
+		await documentation.register(swaggerUi, { routePrefix: "/docs", staticCSP: true, logLevel: "warn" });
+		await documentation.register(scalar, {
+			routePrefix: "/redoc",
+			logLevel: "warn",
+			configuration: { pageTitle: "Parley API reference", url: "/openapi.json" },
+		});
+	});
+	const document = () => app.swagger();
+	app.get("/openapi.json", { config: { access: "public" }, logLevel: "warn" }, async () => document());
+	app.get("/schema", { config: { access: "public" }, logLevel: "warn" }, async () => document());
+}

@@ -1,0 +1,120 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import type { ChatRequest, ChatService } from "../../chat/chat-service.js";
+import type { UserService } from "../../users/user-service.js";
+import { actingPrincipal, principalOf } from "../authentication.js";
+import { toAppError } from "../error-handler.js";
+import { toProblem } from "../problem.js";
+import { chatTurnRepresentation, usageOf } from "../representations.js";
+import { chatBody, chatResponse, generateBody, generateResponse } from "../schemas/chat-schemas.js";
+import { problemResponses } from "../schemas/common.js";
+import { openEventStream, wantsEventStream } from "../sse.js";
+
+const streamDescription =
+	"With `stream: true` or `Accept: text/event-stream` the answer arrives as Server-Sent Events: `message-start` " +
+	"{interaction_id, conversation_id, model}, `text-delta` {delta}…, then `message-end` (the same body as the " +
+	"non-streaming response) or `error` (a problem document). The turn is stored complete even if the client disconnects.";
+
+export function chatRoutes(dependencies: { chat: ChatService; users: UserService }): FastifyPluginAsyncZod {
+	const { chat, users } = dependencies;
+	return async (app) => {
+		app.post(
+			"/v1/chat",
+			{
+				config: { delegatedUser: true },
+				schema: {
+					tags: ["chat"],
+					summary: "Send a prompt in a conversation",
+					description: `Creates the conversation when no conversation_id is given; otherwise its history (trimmed to the model's context window) goes to the model. ${streamDescription}`,
+					body: chatBody,
+					response: { 200: chatResponse, ...problemResponses(400, 401, 403, 404, 413, 415, 502, 503, 504) },
+				},
+			},
+			async (request, reply) => {
+				const body = request.body;
+				const principal = await actingPrincipal(request, body.userId, users);
+				const chatRequest: ChatRequest = {
+					principal,
+					requestId: request.id,
+					endpoint: "chat",
+					prompt: body.prompt,
+					conversationId: body.conversation_id ?? (body.chat_id || undefined),
+					model: body.model,
+					system: body.system,
+					temperature: body.temperature,
+					maxTokens: body.max_tokens,
+				};
+				if (!wantsEventStream(request, body.stream)) {
+					return chatTurnRepresentation(await chat.complete(chatRequest), principal.userId);
+				}
+				return streamChat(request, reply, chat, chatRequest);
+			},
+		);
+
+		app.post(
+			"/v1/generate",
+			{
+				schema: {
+					tags: ["chat"],
+					summary: "Single-turn generation",
+					description: "Answers one prompt without a conversation. `context` lists the retrieved passages used.",
+					body: generateBody,
+					response: { 200: generateResponse, ...problemResponses(400, 401, 413, 415, 502, 503, 504) },
+				},
+			},
+			async (request) => {
+				const principal = principalOf(request);
+				const body = request.body;
+				const turn = await chat.complete({
+					principal,
+					requestId: request.id,
+					endpoint: "generate",
+					prompt: body.prompt,
+					model: body.model,
+					system: body.system,
+					temperature: body.temperature,
+					maxTokens: body.max_tokens,
+				});
+				return {
+					generated: turn.response,
+					context: [],
+					user: { sub: principal.userId, email: principal.email, "custom:roles": principal.roles },
+					request_id: request.id,
+					interaction_id: turn.interactionId,
+					model: turn.model,
+					usage: usageOf(turn.usage, turn.usageEstimated),
+				};
+			},
+		);
+	};
+}
+
+async function streamChat(request: FastifyRequest, reply: FastifyReply, chat: ChatService, chatRequest: ChatRequest) {
+	const stream = await chat.stream(chatRequest);
+	const deltas = stream.deltas[Symbol.asyncIterator]();
+	// Wait for the first token before committing to a 200: failures before it (provider down,
+	// circuit open) still get their proper status as a problem document.
+	const first = await deltas.next();
+	const events = openEventStream(request, reply);
+	const userId = chatRequest.principal.userId;
+	try {
+		events.send("message-start", {
+			interaction_id: stream.interactionId,
+			conversation_id: stream.conversationId,
+			model: stream.model,
+			userId,
+		});
+		if (!first.done) events.send("text-delta", { delta: first.value });
+		for (let next = await deltas.next(); !next.done; next = await deltas.next()) {
+			events.send("text-delta", { delta: next.value });
+		}
+		events.send("message-end", chatTurnRepresentation(await stream.completion, userId));
+	} catch (error) {
+		const appError = toAppError(error as Parameters<typeof toAppError>[0], request);
+		if (appError.status >= 500) request.log.error({ err: error, code: appError.code }, "chat stream failed");
+		events.send("error", toProblem(appError, request));
+	} finally {
+		events.end();
+	}
+	return reply;
+}

@@ -1,0 +1,99 @@
+import { z } from "zod";
+import { identifier, timestamp, usageSchema } from "./common.js";
+
+/** 1 MiB of text is far past any model's window; the body limit stops larger bodies earlier. */
+const prompt = z.string().min(1, "must not be empty").max(1_000_000);
+const generationParameters = {
+	model: z
+		.string()
+		.max(200)
+		.optional()
+		.transform((value) => (value === "" ? undefined : value))
+		.describe('"provider/model" or the provider\'s own id; see GET /v1/models. Empty or absent: your default model'),
+	system: z.string().max(100_000).optional().describe("System prompt; kept for later turns of the conversation"),
+	temperature: z.number().min(0).max(2).optional(),
+	max_tokens: z.number().int().min(1).max(1_000_000).optional(),
+};
+
+export const chatBody = z.strictObject({
+	prompt,
+	conversation_id: identifier.optional(),
+	chat_id: z.string().max(100).optional().describe('Alias of conversation_id; "" starts a new conversation'),
+	...generationParameters,
+	stream: z.boolean().optional().describe("Stream Server-Sent Events (also chosen by Accept: text/event-stream)"),
+	userId: z
+		.string()
+		.min(1)
+		.max(100)
+		.optional()
+		.describe("Optional. Must name the caller (else 403), unless the caller is a service key"),
+});
+
+export const chatResponse = z.object({
+	interaction_id: z.string(),
+	conversation_id: z.string(),
+	userId: z.string(),
+	prompt: z.string(),
+	response: z.string(),
+	model: z.string(),
+	usage: usageSchema,
+	finish_reason: z.string(),
+	latency_ms: z.number(),
+	timestamp,
+});
+
+export const generateBody = z.strictObject({ prompt, ...generationParameters });
+
+export const generateResponse = z.object({
+	generated: z.string(),
+	context: z.array(z.string()).describe("Retrieved passages used to answer"),
+	user: z.object({ sub: z.string(), email: z.string().nullable(), "custom:roles": z.array(z.string()) }),
+	request_id: z.string(),
+	interaction_id: z.string(),
+	model: z.string(),
+	usage: usageSchema,
+});
+
+export const messageSchema = z.object({
+	role: z.enum(["user", "assistant"]),
+	content: z.string(),
+	interaction_id: z.string(),
+	created_at: timestamp,
+	model: z.string().optional(),
+	usage: usageSchema.optional(),
+	finish_reason: z.string().optional(),
+	latency_ms: z.number().optional(),
+});
+
+export const conversationSchema = z.object({
+	id: z.string(),
+	title: z.string(),
+	model: z.string().nullable(),
+	message_count: z.number().int(),
+	usage: usageSchema,
+	created_at: timestamp,
+	updated_at: timestamp,
+});
+
+export const conversationDetailSchema = conversationSchema.extend({ messages: z.array(messageSchema) });
+
+export const conversationListQuery = z.strictObject({
+	limit: z.coerce.number().int().min(1).max(100).default(20),
+	cursor: z.string().min(1).max(500).optional(),
+	q: z.string().max(200).optional().describe("Only conversations whose title contains this (case-insensitive)"),
+});
+
+export const conversationPatchBody = z.strictObject({ title: z.string().trim().min(1).max(200) });
+
+export const historyItemSchema = z.object({
+	interaction_id: z.string(),
+	conversation_id: z.string().nullable(),
+	endpoint: z.string(),
+	prompt: z.string(),
+	response: z.string(),
+	model: z.string(),
+	usage: usageSchema,
+	finish_reason: z.string(),
+	latency_ms: z.number(),
+	timestamp,
+});

@@ -1,0 +1,99 @@
+import type { DestinationStream } from "pino";
+import type { AppDependencies } from "./app.js";
+import { createAccessTokens } from "./auth/access-tokens.js";
+import { createApiKeyService } from "./auth/api-keys.js";
+import { createAuthService } from "./auth/auth-service.js";
+import { createAuthenticator } from "./auth/authenticator.js";
+import { createExternalTokens } from "./auth/external-tokens.js";
+import { createPasswordHasher } from "./auth/passwords.js";
+import { createServiceKeys } from "./auth/service-keys.js";
+import { loadSigningKeys } from "./auth/signing-keys.js";
+import { createChatService } from "./chat/chat-service.js";
+import { createCompletionsService } from "./chat/completions-service.js";
+import { createConversationService } from "./chat/conversation-service.js";
+import type { Config } from "./config.js";
+import type { LanguageModelAdapter } from "./llm/model-port.js";
+import { createModelRouter } from "./llm/model-router.js";
+import { createLogger } from "./observability/logger.js";
+import { createMetrics } from "./observability/metrics.js";
+import { createStore } from "./store/create-store.js";
+import { createUserService } from "./users/user-service.js";
+
+export interface Runtime {
+	dependencies: AppDependencies;
+	/** Releases connections and pools; the app must be closed first. */
+	close(): Promise<void>;
+}
+
+export interface RuntimeOverrides {
+	logDestination?: DestinationStream | undefined;
+	/** Replace provider adapters (tests). */
+	adapters?: Map<string, LanguageModelAdapter> | undefined;
+}
+
+/** The composition root: every service built once, from the validated configuration. */
+export async function createRuntime(config: Config, overrides: RuntimeOverrides = {}): Promise<Runtime> {
+	const logger = createLogger({ level: config.logLevel, destination: overrides.logDestination });
+	const metrics = createMetrics();
+	const store = await createStore(config.databaseUrl);
+	try {
+		await store.migrate();
+		const signingKeys = await loadSigningKeys({
+			algorithm: config.auth.signingAlgorithm,
+			configuredKey: config.auth.signingKey,
+			dataDirectory: config.dataDirectory,
+		});
+		const models = createModelRouter({ config: config.llm, metrics, adapters: overrides.adapters });
+		const users = createUserService({ store, adminEmails: config.auth.adminEmails });
+		const accessTokens = createAccessTokens({
+			keys: signingKeys,
+			issuer: config.auth.tokenIssuer,
+			audience: config.auth.tokenAudience,
+			ttlSeconds: config.auth.accessTokenTtlSeconds,
+		});
+		const apiKeys = createApiKeyService({ store, users });
+		const external = config.auth.external;
+		const authenticator = createAuthenticator({
+			accessTokens,
+			externalTokens: external
+				? createExternalTokens({ ...external, rolesClaim: config.auth.rolesClaim, users })
+				: undefined,
+			apiKeys,
+			serviceKeys: createServiceKeys({ keys: config.auth.staticApiKeys, users }),
+			requireApiKey: config.auth.requireApiKey,
+		});
+		const auth = createAuthService({
+			store,
+			users,
+			accessTokens,
+			passwords: createPasswordHasher(),
+			refreshTokenTtlSeconds: config.auth.refreshTokenTtlSeconds,
+			devLogin: config.auth.devLogin,
+		});
+		const dependencies: AppDependencies = {
+			config,
+			logger,
+			metrics,
+			store,
+			models,
+			signingKeys,
+			authenticator,
+			auth,
+			users,
+			apiKeys,
+			chat: createChatService({ store, models }),
+			conversations: createConversationService({ store }),
+			completions: createCompletionsService({ store, models }),
+		};
+		return {
+			dependencies,
+			async close() {
+				await models.close();
+				await store.close();
+			},
+		};
+	} catch (error) {
+		await store.close();
+		throw error;
+	}
+}

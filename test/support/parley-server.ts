@@ -1,0 +1,58 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Writable } from "node:stream";
+import type { FastifyInstance } from "fastify";
+import { buildApp } from "../../src/app.js";
+import { type Config, loadConfig } from "../../src/config.js";
+import type { LanguageModelAdapter } from "../../src/llm/model-port.js";
+import { createRuntime, type Runtime } from "../../src/runtime.js";
+
+export interface RunningParley {
+	url: string;
+	config: Config;
+	runtime: Runtime;
+	app: FastifyInstance;
+	dataDirectory: string;
+	/** Every log line written so far, as raw JSON text. */
+	logLines: string[];
+	close(): Promise<void>;
+}
+
+/**
+ * A real Parley: the production composition root and app, listening on 127.0.0.1 on a free port,
+ * with its own temporary data directory and SQLite file. Logs are captured for inspection.
+ */
+export async function startParley(
+	environment: Record<string, string> = {},
+	options: { adapters?: Map<string, LanguageModelAdapter> } = {},
+): Promise<RunningParley> {
+	const dataDirectory = environment.DATA_DIR ?? (await mkdtemp(path.join(tmpdir(), "parley-test-")));
+	const config = loadConfig(
+		{},
+		{ DATA_DIR: dataDirectory, HOST: "127.0.0.1", PORT: "0", NODE_ENV: "test", LOG_LEVEL: "info", ...environment },
+	);
+	const logLines: string[] = [];
+	const logDestination = new Writable({
+		write(chunk, _encoding, callback) {
+			for (const line of String(chunk).split("\n")) if (line) logLines.push(line);
+			callback();
+		},
+	});
+	const runtime = await createRuntime(config, { logDestination, adapters: options.adapters });
+	const app = await buildApp(runtime.dependencies);
+	const address = await app.listen({ host: "127.0.0.1", port: 0 });
+	return {
+		url: address,
+		config,
+		runtime,
+		app,
+		dataDirectory,
+		logLines,
+		async close() {
+			await app.close();
+			await runtime.close();
+			await rm(dataDirectory, { recursive: true, force: true });
+		},
+	};
+}
