@@ -95,6 +95,13 @@ describe("operations endpoints", () => {
 			expect(documented).toContain(path);
 		}
 		for (const code of Object.keys(errorCatalogue)) expect(document.body.info.description).toContain(`\`${code}\``);
+		const chat = (
+			document.body.paths["/v1/chat"] as Record<
+				string,
+				{ requestBody: { content: Record<string, { schema: { examples?: unknown[] } }> } }
+			>
+		).post;
+		expect(chat?.requestBody.content["application/json"]?.schema.examples?.length).toBeGreaterThan(0);
 	});
 });
 

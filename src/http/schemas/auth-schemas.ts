@@ -25,7 +25,8 @@ export const registerBody = z
 	.refine((body) => body.email !== undefined || body.username !== undefined, {
 		message: "send email or username",
 		path: ["email"],
-	});
+	})
+	.meta({ examples: [{ username: "alice", email: "alice@example.com", password: "correct horse battery staple" }] });
 
 export const loginBody = z
 	.strictObject({
@@ -36,6 +37,13 @@ export const loginBody = z
 	.refine((body) => body.email !== undefined || body.username !== undefined, {
 		message: "send email or username",
 		path: ["email"],
+	})
+	.meta({
+		examples: [
+			{ email: "alice@example.com", password: "correct horse battery staple" },
+			{ username: "alice", password: "correct horse battery staple" },
+			{ email: "teste@example.com" },
+		],
 	});
 
 export const refreshBody = z
@@ -46,7 +54,8 @@ export const refreshBody = z
 	.refine((body) => (body.refresh_token ?? body.refresh) !== undefined, {
 		message: "send refresh_token",
 		path: ["refresh_token"],
-	});
+	})
+	.meta({ examples: [{ refresh_token: "Jt3p…" }] });
 
 export const logoutBody = z.strictObject({
 	refresh_token: z.string().min(1).max(200).optional(),
@@ -74,19 +83,23 @@ export const userSchema = z.object({
 	updated_at: timestamp,
 });
 
-export const profilePatchBody = z.strictObject({
-	name: z.string().trim().min(1).max(200).nullable().optional(),
-	preferences: z
-		.record(z.string().max(100), z.unknown())
-		.refine((value) => JSON.stringify(value).length <= 16_384, "at most 16 KiB of preferences")
-		.optional(),
-	default_model: z.string().min(1).max(200).nullable().optional(),
-});
+export const profilePatchBody = z
+	.strictObject({
+		name: z.string().trim().min(1).max(200).nullable().optional(),
+		preferences: z
+			.record(z.string().max(100), z.unknown())
+			.refine((value) => JSON.stringify(value).length <= 16_384, "at most 16 KiB of preferences")
+			.optional(),
+		default_model: z.string().min(1).max(200).nullable().optional(),
+	})
+	.meta({ examples: [{ name: "Alice", preferences: { tone: "formal" }, default_model: "openai/gpt-4o-mini" }] });
 
-export const apiKeyCreateBody = z.strictObject({
-	name: z.string().trim().min(1).max(100).default("API key"),
-	expires_in_days: z.number().int().min(1).max(3650).optional(),
-});
+export const apiKeyCreateBody = z
+	.strictObject({
+		name: z.string().trim().min(1).max(100).default("API key"),
+		expires_in_days: z.number().int().min(1).max(3650).optional(),
+	})
+	.meta({ examples: [{ name: "billing service", expires_in_days: 90 }] });
 
 export const apiKeySchema = z.object({
 	id: z.string(),

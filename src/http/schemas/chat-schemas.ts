@@ -15,19 +15,27 @@ const generationParameters = {
 	max_tokens: z.number().int().min(1).max(1_000_000).optional(),
 };
 
-export const chatBody = z.strictObject({
-	prompt,
-	conversation_id: identifier.optional(),
-	chat_id: z.string().max(100).optional().describe('Alias of conversation_id; "" starts a new conversation'),
-	...generationParameters,
-	stream: z.boolean().optional().describe("Stream Server-Sent Events (also chosen by Accept: text/event-stream)"),
-	userId: z
-		.string()
-		.min(1)
-		.max(100)
-		.optional()
-		.describe("Optional. Must name the caller (else 403), unless the caller is a service key"),
-});
+export const chatBody = z
+	.strictObject({
+		prompt,
+		conversation_id: identifier.optional(),
+		chat_id: z.string().max(100).optional().describe('Alias of conversation_id; "" starts a new conversation'),
+		...generationParameters,
+		stream: z.boolean().optional().describe("Stream Server-Sent Events (also chosen by Accept: text/event-stream)"),
+		userId: z
+			.string()
+			.min(1)
+			.max(100)
+			.optional()
+			.describe("Optional. Must name the caller (else 403), unless the caller is a service key"),
+	})
+	.meta({
+		examples: [
+			{ prompt: "Hello! What can you do?" },
+			{ prompt: "And in one sentence?", conversation_id: "0193a5c4-7b1e-7c2d-9f10-3e4d5a6b7c8d", stream: true },
+			{ userId: "user123", prompt: "Olá!" },
+		],
+	});
 
 export const chatResponse = z.object({
 	interaction_id: z.string(),
@@ -42,7 +50,9 @@ export const chatResponse = z.object({
 	timestamp,
 });
 
-export const generateBody = z.strictObject({ prompt, ...generationParameters });
+export const generateBody = z
+	.strictObject({ prompt, ...generationParameters })
+	.meta({ examples: [{ prompt: "Como funciona RAG?" }] });
 
 export const generateResponse = z.object({
 	generated: z.string(),
@@ -83,7 +93,9 @@ export const conversationListQuery = z.strictObject({
 	q: z.string().max(200).optional().describe("Only conversations whose title contains this (case-insensitive)"),
 });
 
-export const conversationPatchBody = z.strictObject({ title: z.string().trim().min(1).max(200) });
+export const conversationPatchBody = z
+	.strictObject({ title: z.string().trim().min(1).max(200) })
+	.meta({ examples: [{ title: "Trip to Lisbon" }] });
 
 export const historyItemSchema = z.object({
 	interaction_id: z.string(),

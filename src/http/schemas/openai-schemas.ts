@@ -13,20 +13,35 @@ const completionMessage = z.looseObject({
  * response_format, logprobs, provider-specific extensions…) are forwarded untouched to upstreams
  * that speak Chat Completions, as OpenAI-compatible gateways do.
  */
-export const chatCompletionBody = z.looseObject({
-	model: z.string().min(1).max(200).optional().describe("Omit for the default model; see GET /v1/models"),
-	messages: z.array(completionMessage).min(1).max(10_000),
-	stream: z.boolean().optional(),
-	stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullish(),
-	temperature: z.number().min(0).max(2).nullish(),
-	top_p: z.number().min(0).max(1).nullish(),
-	max_tokens: z.number().int().min(1).max(1_000_000).nullish(),
-	max_completion_tokens: z.number().int().min(1).max(1_000_000).nullish(),
-	n: z.number().int().min(1).max(128).nullish(),
-	stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
-	seed: z.number().int().nullish(),
-	user: z.string().max(256).optional(),
-});
+export const chatCompletionBody = z
+	.looseObject({
+		model: z.string().min(1).max(200).optional().describe("Omit for the default model; see GET /v1/models"),
+		messages: z.array(completionMessage).min(1).max(10_000),
+		stream: z.boolean().optional(),
+		stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullish(),
+		temperature: z.number().min(0).max(2).nullish(),
+		top_p: z.number().min(0).max(1).nullish(),
+		max_tokens: z.number().int().min(1).max(1_000_000).nullish(),
+		max_completion_tokens: z.number().int().min(1).max(1_000_000).nullish(),
+		n: z.number().int().min(1).max(128).nullish(),
+		stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
+		seed: z.number().int().nullish(),
+		user: z.string().max(256).optional(),
+	})
+	.meta({
+		examples: [
+			{ model: "mock/parley-mock-1", messages: [{ role: "user", content: "Hello" }] },
+			{
+				model: "openai/gpt-4o-mini",
+				messages: [
+					{ role: "system", content: "Be brief." },
+					{ role: "user", content: "Hello" },
+				],
+				stream: true,
+				stream_options: { include_usage: true },
+			},
+		],
+	});
 
 export const chatCompletionResponse = z
 	.looseObject({
