@@ -3,6 +3,7 @@ import swaggerUi from "@fastify/swagger-ui";
 import scalar from "@scalar/fastify-api-reference";
 import type { FastifyInstance } from "fastify";
 import { jsonSchemaTransform } from "fastify-type-provider-zod";
+import { z } from "zod";
 import { errorCatalogue } from "../errors.js";
 import { version } from "../version.js";
 import { problemType } from "./problem.js";
@@ -24,6 +25,22 @@ the \`X-Request-Id\` header) and, for validation, an \`errors\` list. \`type\` i
 |---|---|---|
 ${errorTable}`;
 
+type Transform = typeof jsonSchemaTransform;
+
+/**
+ * jsonSchemaTransform, plus the `examples` given to a body schema with `.meta()`: the bridge
+ * keeps nested metadata but drops the root schema's, and @fastify/swagger turns a body schema's
+ * `examples` into the media type's examples.
+ */
+const transformWithExamples: Transform = (input) => {
+	const output = jsonSchemaTransform(input);
+	const body = (input.schema as { body?: unknown } | undefined)?.body;
+	const examples = body instanceof z.ZodType ? z.globalRegistry.get(body)?.examples : undefined;
+	const transformedBody = (output.schema as { body?: Record<string, unknown> } | undefined)?.body;
+	if (Array.isArray(examples) && transformedBody) transformedBody.examples = examples;
+	return output;
+};
+
 /** OpenAPI generated from the routes' zod schemas; Swagger UI at /docs, a reference page at /redoc. */
 export async function registerOpenApi(app: FastifyInstance, options: { publicUrl: string }): Promise<void> {
 	await app.register(swagger, {
@@ -39,7 +56,7 @@ export async function registerOpenApi(app: FastifyInstance, options: { publicUrl
 			},
 			security: [{ bearer: [] }, { apiKey: [] }],
 		},
-		transform: jsonSchemaTransform,
+		transform: transformWithExamples,
 		hideUntagged: true,
 	});
 	// Documentation pages are public; their plugins know nothing of Parley's route access rules.
