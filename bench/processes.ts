@@ -142,6 +142,21 @@ export async function startParley(root: string, settings: Record<string, string>
 	return toChildServer(name, spawned, url);
 }
 
+/** bench/bare-proxy.ts: the reference pass-through with nothing of Parley's in it. */
+export async function startBareProxy(root: string, upstreamBaseUrl: string): Promise<ChildServer> {
+	const name = "bare proxy";
+	const port = await freePort();
+	const spawned = spawnServer({
+		name,
+		args: ["--import", "tsx", "bench/bare-proxy.ts"],
+		cwd: root,
+		environment: { PORT: String(port), UPSTREAM_URL: upstreamBaseUrl },
+	});
+	const url = `http://127.0.0.1:${port}`;
+	await untilReady(name, spawned, pollHttp(`${url}/health`, spawned.child), 30_000);
+	return toChildServer(name, spawned, url);
+}
+
 export async function startPortkey(root: string): Promise<ChildServer> {
 	const name = "portkey";
 	const port = await freePort();

@@ -4,7 +4,14 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { type ChildServer, startFakeUpstream, startParley, startPortkey, stopAll } from "./processes.js";
+import {
+	type ChildServer,
+	startBareProxy,
+	startFakeUpstream,
+	startParley,
+	startPortkey,
+	stopAll,
+} from "./processes.js";
 import { describeMachine, renderFailures, renderMarkdown, writeJson } from "./report.js";
 import {
 	hasField,
@@ -22,7 +29,7 @@ import {
  */
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const scenarioNames = ["chat-mock", "proxy", "direct", "portkey", "stream-ttft"] as const;
+const scenarioNames = ["chat-mock", "proxy", "bare-proxy", "direct", "portkey", "stream-ttft"] as const;
 type ScenarioName = (typeof scenarioNames)[number];
 const streamCount = 500;
 const streamWarmUp = 50;
@@ -129,6 +136,7 @@ async function main(): Promise<number> {
 			OPENAI_COMPATIBLE_BASE_URL: `${upstream.url}/v1`,
 		});
 		const portkey = selected.has("portkey") ? await startPortkey(root) : undefined;
+		const bareProxy = selected.has("bare-proxy") ? await startBareProxy(root, `${upstream.url}/v1`) : undefined;
 		log(`upstream ${upstream.url} (pid ${upstream.pid}), parley ${parley.url} (pid ${parley.pid})`);
 		if (portkey) log(`portkey ${portkey.url} (pid ${portkey.pid})`);
 
@@ -157,6 +165,19 @@ async function main(): Promise<number> {
 				server: parley,
 				checkBody: hasField("choices"),
 			},
+			...(bareProxy
+				? [
+						{
+							name: "bare-proxy",
+							description: "the same request via a bare Fastify + undici pass-through (bench/bare-proxy.ts)",
+							url: `${bareProxy.url}/v1/chat/completions`,
+							headers: {},
+							body: completionBody,
+							server: bareProxy,
+							checkBody: hasField("choices"),
+						},
+					]
+				: []),
 			{
 				name: "direct",
 				description: "the same request straight to the fake upstream (ceiling)",

@@ -42,6 +42,23 @@ export interface AppDependencies {
 	completions: CompletionsService;
 }
 
+/**
+ * Observes request durations through histogram children bound once per (method, route, status):
+ * prom-client hashes a label object on every plain observe() call.
+ */
+function createDurationObserver(metrics: Metrics) {
+	const children = new Map<string, ReturnType<Metrics["httpRequestDuration"]["labels"]>>();
+	return (method: string, route: string, status: number, seconds: number) => {
+		const key = `${method} ${status} ${route}`;
+		let child = children.get(key);
+		if (child === undefined) {
+			child = metrics.httpRequestDuration.labels(method, route, String(status));
+			children.set(key, child);
+		}
+		child.observe(seconds);
+	};
+}
+
 /** Builds the Fastify app from explicit dependencies; it does not listen (server.ts does). */
 export async function buildApp(dependencies: AppDependencies): Promise<FastifyInstance> {
 	const { config, metrics } = dependencies;
@@ -60,14 +77,17 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
 	app.setSerializerCompiler(serializerCompiler);
 	registerErrorHandling(app);
 
-	app.addHook("onRequest", async (request, reply) => {
+	// Callback-style hooks: an async hook costs a promise per request on every route.
+	app.addHook("onRequest", (request, reply, done) => {
 		reply.header("x-request-id", request.id);
+		done();
 	});
-	app.addHook("onResponse", async (request, reply) => {
+	const observeDuration = createDurationObserver(metrics);
+	app.addHook("onResponse", (request, reply, done) => {
 		const route = request.routeOptions.url ?? "unmatched";
 		const status = reply.statusCode;
 		const elapsed = reply.elapsedTime;
-		metrics.httpRequestDuration.observe({ method: request.method, route, status }, elapsed / 1000);
+		observeDuration(request.method, route, status, elapsed / 1000);
 		request.log.info(
 			{
 				user_id: request.principal?.userId,
@@ -78,6 +98,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
 			},
 			"request completed",
 		);
+		done();
 	});
 
 	if (config.cors.origins.length > 0) {

@@ -22,6 +22,7 @@ export interface CallRouteOptions {
 	/** Public id ("provider/model"), for messages. */
 	modelId: string;
 	settings: ResilienceSettings;
+	adapterEnforcesTimeouts: boolean;
 	metrics: Metrics;
 	now: () => number;
 }
@@ -29,7 +30,13 @@ export interface CallRouteOptions {
 export function createCallRoute(options: CallRouteOptions): CallRoute {
 	const { provider, model, metrics, now } = options;
 	const labels = { provider, model };
-	const resilience = createCallResilience({ settings: options.settings, labels, metrics, now });
+	const resilience = createCallResilience({
+		settings: options.settings,
+		labels,
+		metrics,
+		now,
+		adapterEnforcesTimeouts: options.adapterEnforcesTimeouts,
+	});
 	const attempts = metrics.llmAttempts.labels(provider, model);
 	const successDuration = metrics.llmRequestDuration.labels(provider, model, "success");
 	const promptTokens = metrics.llmTokens.labels(provider, model, "prompt");

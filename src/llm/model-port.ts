@@ -81,6 +81,12 @@ export interface LanguageModelAdapter {
 	/** Ends with exactly one `finish` part, or throws. */
 	stream(request: ChatModelRequest, options: ModelCallOptions): AsyncIterable<ModelStreamPart>;
 	readonly chatCompletions?: ChatCompletionsPassThrough | undefined;
+	/**
+	 * True when the adapter bounds every call by its own timeouts (the wire adapter's undici
+	 * headers/body timeouts). The router then adds no timer or abort signal of its own per attempt:
+	 * on the proxy hot path those cost more than everything else the router does.
+	 */
+	readonly enforcesTimeouts?: boolean | undefined;
 	/** Releases connection pools. */
 	close?(): Promise<void>;
 }

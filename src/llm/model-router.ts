@@ -143,6 +143,7 @@ export function createModelRouter(dependencies: ModelRouterDependencies): ModelR
 				model: resolved.model,
 				modelId: resolved.id,
 				settings: config,
+				adapterEnforcesTimeouts: resolved.adapter.enforcesTimeouts === true,
 				metrics,
 				now,
 			});

@@ -32,8 +32,11 @@ export interface ResilienceSettings {
 export type CircuitStatus = "closed" | "open" | "half-open";
 
 export interface AttemptContext {
-	/** Aborted when the attempt times out or the caller aborts. */
-	signal: AbortSignal;
+	/**
+	 * Aborted when the attempt times out or the caller aborts; with an adapter that enforces its own
+	 * timeouts, simply the caller's signal (undefined when the caller has none).
+	 */
+	signal: AbortSignal | undefined;
 	/** 1 for the first attempt. */
 	attempt: number;
 }
@@ -57,6 +60,11 @@ export interface CallResilienceOptions {
 	/** Full jitter source, injectable for tests. */
 	random?: () => number;
 	now?: () => number;
+	/**
+	 * The adapter times out calls itself: no timeout policy, and attempts get the caller's own
+	 * signal (often none) instead of one derived per attempt.
+	 */
+	adapterEnforcesTimeouts?: boolean;
 }
 
 export function isRetryableProviderFailure(error: unknown): boolean {
@@ -97,13 +105,16 @@ export function createCallResilience(options: CallResilienceOptions): CallResili
 		return Math.max(delay, retryAfterMs);
 	});
 
-	const policy = wrap(
-		retry(handleWhen(isRetryableProviderFailure), { maxAttempts: settings.maxRetries, backoff }),
-		breaker,
-		// Cooperative: the attempt aborts on the signal. abortOnReturn off: a stream's signal must
-		// outlive the attempt that opened it.
-		timeout(settings.timeoutMs, { strategy: TimeoutStrategy.Cooperative, abortOnReturn: false }),
-	);
+	const retryPolicy = retry(handleWhen(isRetryableProviderFailure), { maxAttempts: settings.maxRetries, backoff });
+	const policy = options.adapterEnforcesTimeouts
+		? wrap(retryPolicy, breaker)
+		: wrap(
+				retryPolicy,
+				breaker,
+				// Cooperative: the attempt aborts on the signal. abortOnReturn off: a stream's signal must
+				// outlive the attempt that opened it.
+				timeout(settings.timeoutMs, { strategy: TimeoutStrategy.Cooperative, abortOnReturn: false }),
+			);
 
 	function status(): CircuitStatus {
 		const state = toCircuitStatus(breaker.state);
@@ -117,7 +128,10 @@ export function createCallResilience(options: CallResilienceOptions): CallResili
 			const value = await policy.execute(async (context) => {
 				attempts++;
 				try {
-					return await attempt({ signal: context.signal, attempt: attempts });
+					return await attempt({
+						signal: options.adapterEnforcesTimeouts ? signal : context.signal,
+						attempt: attempts,
+					});
 				} catch (error) {
 					if (context.signal.aborted && !signal?.aborted) {
 						throw new ProviderCallError({

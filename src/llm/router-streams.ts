@@ -30,15 +30,15 @@ export interface OpenedUpstream<T> {
  * governs only until `open` resolves; after that only the caller's signal can cancel the stream.
  */
 export async function openUpstream<T, Extra extends object>(
-	attemptSignal: AbortSignal,
+	attemptSignal: AbortSignal | undefined,
 	callerSignal: AbortSignal | undefined,
 	open: (signal: AbortSignal) => Promise<{ value: T } & Extra>,
 ): Promise<OpenedUpstream<T> & Extra> {
 	const controller = new AbortController();
-	const abort = (): void => controller.abort(attemptSignal.reason);
+	const abort = (): void => controller.abort(attemptSignal?.reason);
 	const abortFromCaller = (): void => controller.abort(callerSignal?.reason);
-	if (attemptSignal.aborted) abort();
-	else attemptSignal.addEventListener("abort", abort, { once: true });
+	if (attemptSignal?.aborted) abort();
+	else attemptSignal?.addEventListener("abort", abort, { once: true });
 	callerSignal?.addEventListener("abort", abortFromCaller, { once: true });
 	const release = (): void => callerSignal?.removeEventListener("abort", abortFromCaller);
 	try {
@@ -49,7 +49,7 @@ export async function openUpstream<T, Extra extends object>(
 		controller.abort();
 		throw error;
 	} finally {
-		attemptSignal.removeEventListener("abort", abort);
+		attemptSignal?.removeEventListener("abort", abort);
 	}
 }
 

@@ -52,3 +52,28 @@ describe("logs", () => {
 		for (const secret of secrets) expect(everything).not.toContain(secret);
 	});
 });
+
+describe("log redaction", () => {
+	it("censors secret fields that reach a log call", async () => {
+		const { Writable } = await import("node:stream");
+		const { createLogger } = await import("../../src/observability/logger.js");
+		const lines: string[] = [];
+		const logger = createLogger({
+			level: "info",
+			destination: new Writable({
+				write(chunk, _encoding, callback) {
+					lines.push(String(chunk));
+					callback();
+				},
+			}),
+		});
+		logger.info(
+			{ password: "p4ss", token: "t0k", headers: { authorization: "Bearer abc", "x-api-key": "prl_k" } },
+			"x",
+		);
+		logger.error({ err: { headers: { authorization: "Bearer def" } } }, "y");
+		const output = lines.join("");
+		for (const secret of ["p4ss", "t0k", "Bearer abc", "prl_k", "Bearer def"]) expect(output).not.toContain(secret);
+		expect(output).toContain("[redacted]");
+	});
+});

@@ -89,6 +89,22 @@ describe("SQLite write queue", () => {
 		expect(committedLabels()).toEqual(["first", "last"]);
 	});
 
+	it("runs single-statement units without a savepoint, still failing only the unit that fails", async () => {
+		const writeQueue = queue();
+		const outcomes = await Promise.allSettled([
+			writeQueue.run(insert("one"), { singleStatement: true }),
+			writeQueue.run(insert("one"), { singleStatement: true }), // violates UNIQUE(label)
+			writeQueue.run(insert("two"), { singleStatement: true }),
+			writeQueue.run(() => {
+				insert("three")();
+				throw new Error("a multi-statement unit still rolls back");
+			}),
+		]);
+		expect(outcomes.map((outcome) => outcome.status)).toEqual(["fulfilled", "rejected", "fulfilled", "rejected"]);
+		expect(batchSizes).toEqual([4]);
+		expect(committedLabels()).toEqual(["one", "two"]);
+	});
+
 	it("rejects each caller with its own error and resolves the others with their own values", async () => {
 		const writeQueue = queue();
 		const errorA = new Error("A");

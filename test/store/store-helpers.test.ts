@@ -64,11 +64,13 @@ describe("cursors", () => {
 });
 
 describe("newId", () => {
-	it("makes UUIDv7 strings that sort in creation order", () => {
-		const ids = Array.from({ length: 1000 }, () => newId());
-		expect(ids[0]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+	it("makes UUIDv7 strings that sort in creation order, even many within one millisecond", () => {
+		const ids = Array.from({ length: 5000 }, () => newId());
+		for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
 		expect([...ids].sort()).toEqual(ids);
 		expect(new Set(ids).size).toBe(ids.length);
+		const timestamp = Number.parseInt(ids[0]!.replaceAll("-", "").slice(0, 12), 16);
+		expect(Math.abs(timestamp - Date.now())).toBeLessThan(5000);
 	});
 });
 

@@ -213,6 +213,9 @@ export function createOpenAIWireAdapter(options: OpenAIWireAdapterOptions): Open
 		complete,
 		stream,
 		chatCompletions,
+		// undici's headersTimeout and bodyTimeout (LLM_TIMEOUT_MS) bound the wait for the answer and
+		// every gap in its body.
+		enforcesTimeouts: true,
 		close: () => pools.close(),
 	};
 }

@@ -114,10 +114,15 @@ export function createSqliteInteractionRepository({
 
 	return {
 		record(input) {
+			const insert = () =>
+				withConflictsMapped(() => statements().insert.run(...toInteractionValues(input.interaction)));
+			if (input.newConversation === undefined && input.interaction.conversationId === null) {
+				return writeQueue.run(insert, { singleStatement: true }).then(() => undefined);
+			}
 			// One unit of work: if the insert fails, the savepoint also undoes the conversation change.
 			return writeQueue.run(() => {
 				writeConversation(input);
-				withConflictsMapped(() => statements().insert.run(...toInteractionValues(input.interaction)));
+				insert();
 			});
 		},
 

@@ -111,7 +111,9 @@ export const sqliteMigrations: Readonly<Record<string, Migration>> = {
 				.addColumn("interaction_count", "integer", (column) => column.notNull())
 				.addColumn("created_at", "integer", (column) => column.notNull())
 				.addColumn("updated_at", "integer", (column) => column.notNull())
-				.modifyEnd(sql`strict`)
+				// Clustered on the UUIDv7 id, which grows with time: rows append at the end of one
+				// B-tree, instead of a rowid table plus a separate primary-key index.
+				.modifyEnd(sql`strict, without rowid`)
 				.execute();
 			// Serves the user's list, newest first, and its (updated_at, id) cursor seeks.
 			await database.schema
@@ -142,7 +144,7 @@ export const sqliteMigrations: Readonly<Record<string, Migration>> = {
 				.addColumn("request_id", "text")
 				.addColumn("metadata", "text")
 				.addColumn("created_at", "integer", (column) => column.notNull())
-				.modifyEnd(sql`strict`)
+				.modifyEnd(sql`strict, without rowid`)
 				.execute();
 			await database.schema
 				.createIndex("interactions_user_created")
@@ -150,10 +152,12 @@ export const sqliteMigrations: Readonly<Record<string, Migration>> = {
 				.columns(["user_id", "created_at desc", "id desc"])
 				.execute();
 			// Serves a conversation's recent turns, and the ON DELETE CASCADE lookup.
+			// Partial: interactions outside a conversation (completions, generate) never need it.
 			await database.schema
 				.createIndex("interactions_conversation_created")
 				.on("interactions")
 				.columns(["conversation_id", "created_at", "id"])
+				.where(sql.ref("conversation_id"), "is not", null)
 				.execute();
 		},
 	},
