@@ -1,3 +1,7 @@
+import type { KnowledgeRepository } from "./knowledge-port.js";
+import type { MemoryRepository } from "./memory-port.js";
+import type { Page, PageRequest } from "./page.js";
+
 /**
  * The storage port. Services depend on this interface only; each backend
  * (store/sqlite, store/postgres, store/dynamodb) implements it and must pass
@@ -24,24 +28,7 @@ export class StoreConflictError extends Error {
 	}
 }
 
-export class InvalidCursorError extends Error {
-	constructor() {
-		super("invalid cursor");
-		this.name = "InvalidCursorError";
-	}
-}
-
-export interface Page<T> {
-	items: T[];
-	/** Pass back as `cursor` for the next (older) page; null when there is none. */
-	nextCursor: string | null;
-}
-
-export interface PageRequest {
-	/** 1..100 */
-	limit: number;
-	cursor?: string | undefined;
-}
+export { InvalidCursorError, type Page, type PageRequest } from "./page.js";
 
 // ---------- users ----------
 
@@ -55,6 +42,8 @@ export interface UserRecord {
 	roles: string[];
 	preferences: Record<string, unknown>;
 	defaultModel: string | null;
+	/** Whether Parley may remember facts and preferences from this user's messages (default true). */
+	memoryEnabled: boolean;
 	/** argon2id PHC string; null for users who never set a password (dev login, external IdP). */
 	passwordHash: string | null;
 	externalIssuer: string | null;
@@ -69,6 +58,7 @@ export interface UserPatch {
 	name?: string | null;
 	preferences?: Record<string, unknown>;
 	defaultModel?: string | null;
+	memoryEnabled?: boolean;
 	email?: string | null;
 	username?: string | null;
 	roles?: string[];
@@ -238,6 +228,10 @@ export class ConversationMissingError extends Error {
 
 export interface Store {
 	readonly capabilities: StoreCapabilities;
+	/** Collections, documents, chunks and search (store/knowledge-port.ts). */
+	readonly knowledge: KnowledgeRepository;
+	/** User memories (store/memory-port.ts). */
+	readonly memories: MemoryRepository;
 	readonly users: UserRepository;
 	readonly refreshTokens: RefreshTokenRepository;
 	readonly apiKeys: ApiKeyRepository;

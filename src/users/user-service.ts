@@ -40,6 +40,7 @@ export function createUserService(options: { store: Store; adminEmails: string[]
 		roles: ["user"],
 		preferences: {},
 		defaultModel: null,
+		memoryEnabled: true,
 		passwordHash: null,
 		externalIssuer: null,
 		externalSubject: null,
