@@ -42,6 +42,12 @@ export const errorCatalogue = {
 	email_taken: { status: 409, title: "This email is already registered", retryable: false },
 	username_taken: { status: 409, title: "This username is already taken", retryable: false },
 	payload_too_large: { status: 413, title: "The request body is too large", retryable: false },
+	document_empty: { status: 422, title: "The document has no usable text", retryable: false },
+	document_unreadable: {
+		status: 422,
+		title: "The document could not be read as its type says (corrupt or not text)",
+		retryable: false,
+	},
 	unsupported_media_type: { status: 415, title: "Unsupported content type", retryable: false },
 	internal_error: { status: 500, title: "Internal server error", retryable: true },
 	provider_error: { status: 502, title: "The model provider returned an error", retryable: true },
