@@ -1,4 +1,6 @@
+import { parseContextPassages } from "../../rag/context-format.js";
 import type { ChatMessage } from "../model-port.js";
+import { extractiveAnswer } from "./extractive-answer.js";
 
 /**
  * What the offline mock model says. Kept apart from the model's mechanics (latency, failures,
@@ -11,6 +13,12 @@ const maxQuotedCharacters = 200;
 
 export const composeMockAnswer: ComposeMockAnswer = (messages) => {
 	const prompt = lastUserMessage(messages);
+	// With retrieved passages in the system prompt, answer from them (with citations).
+	for (const message of messages) {
+		if (message.role !== "system") continue;
+		const passages = parseContextPassages(message.content);
+		if (passages.length > 0) return extractiveAnswer(prompt, passages);
+	}
 	const quoted = prompt.length > maxQuotedCharacters ? `${truncate(prompt, maxQuotedCharacters)}…` : prompt;
 	return `[mock] You said: "${quoted}". Parley's offline mock model answers this way; configure an LLM provider for real answers.`;
 };
