@@ -7,6 +7,7 @@ import { newId } from "../store/ids.js";
 import type { InteractionEndpoint, InteractionRecord, Store } from "../store/store-port.js";
 import { createAsyncQueue } from "./async-queue.js";
 import { buildConversationMessages, titleFromPrompt } from "./context-window.js";
+import { type ChatMemory, type Citation, type Grounding, type GroundingService, groundingTokens } from "./grounding.js";
 
 /** Turns of history read per request; older ones rarely fit a context window anyway. */
 const historyTurnsRead = 50;
@@ -23,6 +24,12 @@ export interface ChatRequest {
 	temperature?: number | undefined;
 	maxTokens?: number | undefined;
 	signal?: AbortSignal | undefined;
+	/** Retrieve passages from the caller's documents and shared collections (default true). */
+	rag?: boolean | undefined;
+	/** How many passages (default RAG_TOP_K). */
+	k?: number | undefined;
+	/** Retrieve only from this collection. */
+	collection?: string | undefined;
 }
 
 export interface ChatTurn {
@@ -39,12 +46,17 @@ export interface ChatTurn {
 	latencyMs: number;
 	attempts: number;
 	createdAt: number;
+	/** The retrieved passages the answer was grounded on, numbered as cited. */
+	citations: Citation[];
+	/** Their texts, in citation order. */
+	passages: string[];
 }
 
 export interface ChatStream {
 	interactionId: string;
 	conversationId: string | null;
 	model: string;
+	citations: Citation[];
 	/** Text as it arrives. Throws the failure, if the model fails. */
 	deltas: AsyncIterable<string>;
 	/** Resolves once the whole turn is stored — whether or not anyone reads `deltas`. */
@@ -55,7 +67,9 @@ interface PreparedTurn {
 	request: ChatRequest;
 	resolved: ResolvedModel;
 	messages: ChatMessage[];
+	/** The system prompt as the user gave it (stored); the model also got the grounding. */
 	system: string | null;
+	grounding: Grounding;
 	promptTokens: number;
 	interactionId: string;
 	conversationId: string | null;
@@ -65,8 +79,18 @@ interface PreparedTurn {
 
 export type ChatService = ReturnType<typeof createChatService>;
 
-export function createChatService(options: { store: Store; models: ModelRouter; now?: () => number }) {
+export function createChatService(options: {
+	store: Store;
+	models: ModelRouter;
+	grounding?: GroundingService | undefined;
+	memory?: ChatMemory | undefined;
+	/** Passages retrieved per answer when the request does not say (RAG_TOP_K). */
+	defaultTopK?: number | undefined;
+	now?: () => number;
+}) {
 	const { store, models } = options;
+	const defaultTopK = options.defaultTopK ?? 4;
+	const noGrounding: Grounding = { systemAddition: "", citations: [], passages: [] };
 	const now = options.now ?? Date.now;
 
 	async function prepare(request: ChatRequest): Promise<PreparedTurn> {
@@ -95,11 +119,19 @@ export function createChatService(options: { store: Store; models: ModelRouter; 
 
 		// A conversation keeps the system prompt it was last given until a new one is sent.
 		const system = request.system ?? history.at(-1)?.system ?? null;
+		const grounding = options.grounding
+			? await options.grounding.ground(request.principal, request.prompt, {
+					rag: request.rag ?? true,
+					k: request.k ?? defaultTopK,
+					collection: request.collection,
+				})
+			: noGrounding;
+		const modelSystem = [system, grounding.systemAddition].filter((part) => part).join("\n\n") || null;
 		const promptTokens = estimateTokens(request.prompt);
 		const contextTokens = models.contextWindow(resolved);
 		const built = buildConversationMessages({
-			system,
-			systemTokens: system ? estimateTokens(system) : 0,
+			system: modelSystem,
+			systemTokens: (system ? estimateTokens(system) : 0) + groundingTokens(grounding),
 			history,
 			prompt: request.prompt,
 			promptTokens,
@@ -118,6 +150,7 @@ export function createChatService(options: { store: Store; models: ModelRouter; 
 			resolved,
 			messages: built.messages,
 			system,
+			grounding,
 			promptTokens,
 			interactionId: newId(),
 			conversationId,
@@ -151,7 +184,7 @@ export function createChatService(options: { store: Store; models: ModelRouter; 
 			latencyMs: createdAt - turn.startedAt,
 			finishReason: outcome.finishReason,
 			requestId: turn.request.requestId,
-			metadata: null,
+			metadata: turn.grounding.citations.length > 0 ? { citations: turn.grounding.citations } : null,
 			createdAt,
 		};
 		await store.interactions.record({
@@ -159,6 +192,12 @@ export function createChatService(options: { store: Store; models: ModelRouter; 
 			...(turn.isNewConversation && turn.conversationId
 				? { newConversation: { id: turn.conversationId, title: titleFromPrompt(turn.request.prompt), createdAt } }
 				: {}),
+		});
+		// Learning from the message happens after the answer is safe, and never delays it.
+		options.memory?.observe(turn.request.principal, {
+			message: turn.request.prompt,
+			interactionId: interaction.id,
+			model: interaction.model,
 		});
 		return {
 			interactionId: interaction.id,
@@ -173,6 +212,8 @@ export function createChatService(options: { store: Store; models: ModelRouter; 
 			latencyMs: interaction.latencyMs,
 			attempts: outcome.attempts,
 			createdAt,
+			citations: turn.grounding.citations,
+			passages: turn.grounding.passages,
 		};
 	}
 
@@ -229,6 +270,7 @@ export function createChatService(options: { store: Store; models: ModelRouter; 
 				interactionId: turn.interactionId,
 				conversationId: turn.conversationId,
 				model: turn.resolved.id,
+				citations: turn.grounding.citations,
 				deltas,
 				completion,
 			};

@@ -6,7 +6,8 @@ import { estimateMessageTokens, estimateTokens } from "../llm/token-estimate.js"
 import { newId } from "../store/ids.js";
 import type { Store } from "../store/store-port.js";
 import { chunkFrame, completionObject, contentText, doneFrame, usageFrame } from "./completions-format.js";
-import { createUsageChunkFilter } from "./usage-chunk-filter.js";
+import { createEventStreamRewriter } from "./event-stream-rewriter.js";
+import { type Citation, citationToWire, type GroundingService } from "./grounding.js";
 
 export interface CompletionMessage {
 	role: string;
@@ -26,6 +27,10 @@ export interface CompletionBody extends Record<string, unknown> {
 	stop?: string | string[] | null | undefined;
 	seed?: number | null | undefined;
 	n?: number | null | undefined;
+	/** Parley's extension: ground the answer on retrieved passages (opt-in here). Not forwarded. */
+	rag?: boolean | undefined;
+	k?: number | undefined;
+	collection?: string | undefined;
 }
 
 export interface CompletionCaller {
@@ -45,15 +50,47 @@ export type CompletionsService = ReturnType<typeof createCompletionsService>;
  * and their bytes come back untouched (only `model` is rewritten to the upstream's id); other
  * providers are translated through the model port. Every call is recorded with its usage.
  */
-export function createCompletionsService(options: { store: Store; models: ModelRouter; now?: () => number }) {
+export function createCompletionsService(options: {
+	store: Store;
+	models: ModelRouter;
+	grounding?: GroundingService | undefined;
+	defaultTopK?: number | undefined;
+	now?: () => number;
+}) {
 	const { store, models } = options;
 	const now = options.now ?? Date.now;
+
+	/**
+	 * Removes Parley's own fields and, when `rag` is on, adds the grounding as a system message
+	 * after the client's own system messages.
+	 */
+	async function prepareBody(caller: CompletionCaller, body: CompletionBody) {
+		const { rag, k, collection, ...upstream } = body;
+		if (rag !== true || !options.grounding) return { body: upstream as CompletionBody, citations: [] as Citation[] };
+		const grounding = await options.grounding.ground(caller.principal, lastUserText(body.messages), {
+			rag: true,
+			k: k ?? options.defaultTopK ?? 4,
+			collection,
+		});
+		if (grounding.systemAddition === "") return { body: upstream as CompletionBody, citations: grounding.citations };
+		const messages = [...body.messages];
+		let insertAt = 0;
+		while (
+			insertAt < messages.length &&
+			["system", "developer"].includes((messages[insertAt] as CompletionMessage).role)
+		) {
+			insertAt++;
+		}
+		messages.splice(insertAt, 0, { role: "system", content: grounding.systemAddition });
+		return { body: { ...upstream, messages } as CompletionBody, citations: grounding.citations };
+	}
 
 	function record(
 		caller: CompletionCaller,
 		resolved: ResolvedModel,
 		body: CompletionBody,
 		outcome: { text: string; finishReason: string; usage: TokenUsage | null; startedAt: number },
+		citations: Citation[] = [],
 	): Promise<void> {
 		const usage = outcome.usage ?? estimateUsage(body.messages, outcome.text);
 		const createdAt = now();
@@ -78,7 +115,7 @@ export function createCompletionsService(options: { store: Store; models: ModelR
 				latencyMs: createdAt - outcome.startedAt,
 				finishReason: outcome.finishReason,
 				requestId: caller.requestId,
-				metadata: null,
+				metadata: citations.length > 0 ? { citations } : null,
 				createdAt,
 			},
 		});
@@ -92,25 +129,30 @@ export function createCompletionsService(options: { store: Store; models: ModelR
 		async json(
 			caller: CompletionCaller,
 			resolved: ResolvedModel,
-			body: CompletionBody,
+			requestBody: CompletionBody,
 		): Promise<{ body: Uint8Array | string; attempts: number }> {
 			const startedAt = now();
+			const { body, citations } = await prepareBody(caller, requestBody);
 			if (resolved.adapter.chatCompletions) {
 				const result = await models.forwardJson(resolved, upstreamBody(resolved, body));
 				const choice = (
 					result.json.choices as Array<{ message?: { content?: unknown }; finish_reason?: string }> | undefined
 				)?.[0];
-				await record(caller, resolved, body, {
+				const outcome = {
 					text: contentText(choice?.message?.content),
 					finishReason: choice?.finish_reason ?? "stop",
 					usage: readUsage(result.json.usage),
 					startedAt,
-				});
-				return { body: result.body, attempts: result.attempts };
+				};
+				await record(caller, resolved, body, outcome, citations);
+				// The upstream's bytes go back untouched unless there are citations to add.
+				if (citations.length === 0) return { body: result.body, attempts: result.attempts };
+				const withCitations = { ...result.json, citations: citations.map(citationToWire) };
+				return { body: JSON.stringify(withCitations), attempts: result.attempts };
 			}
 			const result = await models.complete(resolved, translatedRequest(body));
 			const usage = result.usage ?? estimateUsage(body.messages, result.text);
-			await record(caller, resolved, body, { ...result, usage, startedAt });
+			await record(caller, resolved, body, { ...result, usage, startedAt }, citations);
 			const completion = completionObject({
 				id: `chatcmpl-${newId()}`,
 				created: Math.floor(startedAt / 1000),
@@ -119,12 +161,19 @@ export function createCompletionsService(options: { store: Store; models: ModelR
 				finishReason: result.finishReason,
 				usage,
 			});
-			return { body: JSON.stringify(completion), attempts: result.attempts };
+			const payload = citations.length > 0 ? { ...completion, citations: citations.map(citationToWire) } : completion;
+			return { body: JSON.stringify(payload), attempts: result.attempts };
 		},
 
 		/** Resolves once the upstream has started answering, so failures before that keep their HTTP status. */
-		async stream(caller: CompletionCaller, resolved: ResolvedModel, body: CompletionBody): Promise<CompletionStream> {
+		async stream(
+			caller: CompletionCaller,
+			resolved: ResolvedModel,
+			requestBody: CompletionBody,
+		): Promise<CompletionStream> {
 			const startedAt = now();
+			const { body, citations } = await prepareBody(caller, requestBody);
+			const citationsEvent = citationFrame(citations);
 			const clientWantsUsage = body.stream_options?.include_usage === true;
 			if (resolved.adapter.chatCompletions) {
 				// Usage is always asked for, for accounting; clients that did not ask don't get the extra chunk.
@@ -132,7 +181,10 @@ export function createCompletionsService(options: { store: Store; models: ModelR
 					...upstreamBody(resolved, body),
 					stream_options: { ...(body.stream_options ?? {}), include_usage: true },
 				});
-				const filter = clientWantsUsage ? undefined : createUsageChunkFilter();
+				const filter =
+					clientWantsUsage && citationsEvent === undefined
+						? undefined
+						: createEventStreamRewriter({ dropUsage: !clientWantsUsage, beforeDone: citationsEvent });
 				return {
 					frames: (async function* () {
 						for await (const chunk of chunks) {
@@ -148,12 +200,13 @@ export function createCompletionsService(options: { store: Store; models: ModelR
 							if (rest.length > 0) yield rest;
 						}
 						const seen = chunks.summary();
-						await record(caller, resolved, body, {
+						const outcome = {
 							text: seen?.text ?? "",
 							finishReason: seen?.finishReason ?? "stop",
 							usage: seen?.usage ?? null,
 							startedAt,
-						});
+						};
+						await record(caller, resolved, body, outcome, citations);
 					})(),
 				};
 			}
@@ -179,12 +232,20 @@ export function createCompletionsService(options: { store: Store; models: ModelR
 					yield chunkFrame(base, {}, finishReason);
 					const finalUsage = usage ?? estimateUsage(body.messages, text);
 					if (clientWantsUsage) yield usageFrame(base, finalUsage);
+					if (citationsEvent !== undefined) yield citationsEvent;
 					yield doneFrame;
-					await record(caller, resolved, body, { text, finishReason, usage: finalUsage, startedAt });
+					await record(caller, resolved, body, { text, finishReason, usage: finalUsage, startedAt }, citations);
 				})(),
 			};
 		},
 	};
+}
+
+/** A chunk without choices carrying the citations, sent just before `data: [DONE]`. */
+function citationFrame(citations: Citation[]): string | undefined {
+	if (citations.length === 0) return undefined;
+	const chunk = { object: "chat.completion.chunk", choices: [], citations: citations.map(citationToWire) };
+	return `data: ${JSON.stringify(chunk)}\n\n`;
 }
 
 function translatedRequest(body: CompletionBody) {

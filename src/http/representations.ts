@@ -1,4 +1,5 @@
 import type { ChatTurn } from "../chat/chat-service.js";
+import { type Citation, citationToWire } from "../chat/grounding.js";
 import type {
 	ApiKeyRecord,
 	ConversationRecord,
@@ -49,6 +50,13 @@ export const conversationRepresentation = (conversation: ConversationRecord) => 
 	updated_at: iso(conversation.updatedAt),
 });
 
+export const citationRepresentation = citationToWire;
+
+const storedCitations = (turn: InteractionRecord): Citation[] => {
+	const citations = turn.metadata?.citations;
+	return Array.isArray(citations) ? (citations as Citation[]) : [];
+};
+
 /** A stored turn is two messages: the user's prompt and the assistant's answer. */
 export const messagesOf = (turn: InteractionRecord) => [
 	{
@@ -66,6 +74,7 @@ export const messagesOf = (turn: InteractionRecord) => [
 		usage: usageOf(turn, turn.usageEstimated),
 		finish_reason: turn.finishReason,
 		latency_ms: turn.latencyMs,
+		citations: storedCitations(turn).map(citationRepresentation),
 	},
 ];
 
@@ -80,6 +89,7 @@ export const historyItemRepresentation = (turn: InteractionRecord) => ({
 	finish_reason: turn.finishReason,
 	latency_ms: turn.latencyMs,
 	timestamp: iso(turn.createdAt),
+	citations: storedCitations(turn).map(citationRepresentation),
 });
 
 export const chatTurnRepresentation = (turn: ChatTurn, userId: string) => ({
@@ -93,4 +103,5 @@ export const chatTurnRepresentation = (turn: ChatTurn, userId: string) => ({
 	finish_reason: turn.finishReason,
 	latency_ms: turn.latencyMs,
 	timestamp: iso(turn.createdAt),
+	citations: turn.citations.map(citationRepresentation),
 });

@@ -5,14 +5,14 @@ import type { UserService } from "../../users/user-service.js";
 import { actingPrincipal, principalOf } from "../authentication.js";
 import { toAppError } from "../error-handler.js";
 import { toProblem } from "../problem.js";
-import { chatTurnRepresentation, usageOf } from "../representations.js";
+import { chatTurnRepresentation, citationRepresentation, usageOf } from "../representations.js";
 import { chatBody, chatResponse, generateBody, generateResponse } from "../schemas/chat-schemas.js";
 import { problemResponses } from "../schemas/common.js";
 import { openEventStream, wantsEventStream } from "../sse.js";
 
 const streamDescription =
 	"With `stream: true` or `Accept: text/event-stream` the answer arrives as Server-Sent Events: `message-start` " +
-	"{interaction_id, conversation_id, model}, `text-delta` {delta}…, then `message-end` (the same body as the " +
+	"{interaction_id, conversation_id, model, citations}, `text-delta` {delta}…, then `message-end` (the same body as the " +
 	"non-streaming response) or `error` (a problem document). The turn is stored complete even if the client disconnects.";
 
 export function chatRoutes(dependencies: { chat: ChatService; users: UserService }): FastifyPluginAsyncZod {
@@ -43,6 +43,9 @@ export function chatRoutes(dependencies: { chat: ChatService; users: UserService
 					system: body.system,
 					temperature: body.temperature,
 					maxTokens: body.max_tokens,
+					rag: body.rag,
+					k: body.k,
+					collection: body.collection,
 				};
 				if (!wantsEventStream(request, body.stream)) {
 					return chatTurnRepresentation(await chat.complete(chatRequest), principal.userId);
@@ -74,15 +77,19 @@ export function chatRoutes(dependencies: { chat: ChatService; users: UserService
 					system: body.system,
 					temperature: body.temperature,
 					maxTokens: body.max_tokens,
+					rag: body.rag,
+					k: body.k,
+					collection: body.collection,
 				});
 				return {
 					generated: turn.response,
-					context: [],
+					context: turn.passages,
 					user: { sub: principal.userId, email: principal.email, "custom:roles": principal.roles },
 					request_id: request.id,
 					interaction_id: turn.interactionId,
 					model: turn.model,
 					usage: usageOf(turn.usage, turn.usageEstimated),
+					citations: turn.citations.map(citationRepresentation),
 				};
 			},
 		);
@@ -103,6 +110,7 @@ async function streamChat(request: FastifyRequest, reply: FastifyReply, chat: Ch
 			conversation_id: stream.conversationId,
 			model: stream.model,
 			userId,
+			citations: stream.citations.map(citationRepresentation),
 		});
 		if (!first.done) events.send("text-delta", { delta: first.value });
 		for (let next = await deltas.next(); !next.done; next = await deltas.next()) {

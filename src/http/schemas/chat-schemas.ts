@@ -13,7 +13,22 @@ const generationParameters = {
 	system: z.string().max(100_000).optional().describe("System prompt; kept for later turns of the conversation"),
 	temperature: z.number().min(0).max(2).optional(),
 	max_tokens: z.number().int().min(1).max(1_000_000).optional(),
+	rag: z
+		.boolean()
+		.optional()
+		.describe("Retrieve passages from your documents and shared collections (default true); false turns it off"),
+	k: z.number().int().min(0).max(20).optional().describe("How many passages to retrieve (default RAG_TOP_K)"),
+	collection: z.string().min(1).max(100).optional().describe("Retrieve only from this collection (yours or shared)"),
 };
+
+export const citationSchema = z.object({
+	number: z.number().int().describe("The [n] marker in the answer"),
+	document_id: z.string(),
+	title: z.string(),
+	chunk_id: z.string(),
+	score: z.number(),
+	snippet: z.string(),
+});
 
 export const chatBody = z
 	.strictObject({
@@ -48,6 +63,7 @@ export const chatResponse = z.object({
 	finish_reason: z.string(),
 	latency_ms: z.number(),
 	timestamp,
+	citations: z.array(citationSchema),
 });
 
 export const generateBody = z
@@ -62,6 +78,7 @@ export const generateResponse = z.object({
 	interaction_id: z.string(),
 	model: z.string(),
 	usage: usageSchema,
+	citations: z.array(citationSchema),
 });
 
 export const messageSchema = z.object({
@@ -73,6 +90,7 @@ export const messageSchema = z.object({
 	usage: usageSchema.optional(),
 	finish_reason: z.string().optional(),
 	latency_ms: z.number().optional(),
+	citations: z.array(citationSchema).optional(),
 });
 
 export const conversationSchema = z.object({
@@ -98,6 +116,7 @@ export const conversationPatchBody = z
 	.meta({ examples: [{ title: "Trip to Lisbon" }] });
 
 export const historyItemSchema = z.object({
+	citations: z.array(citationSchema),
 	interaction_id: z.string(),
 	conversation_id: z.string().nullable(),
 	endpoint: z.string(),
