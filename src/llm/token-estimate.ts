@@ -24,12 +24,27 @@ const cachedCounts = new Map<string, number>();
 const maxCachedTexts = 10_000;
 const maxCachedTextLength = 4_096;
 
+/**
+ * BPE merging is quadratic in the length of one pre-token, and a run of spaces or of characters
+ * without spaces is one pre-token: 40 k spaces take ~1 s, a 1 MB run would take minutes. Long runs
+ * are therefore cut every 64 characters (a separator costs about one extra token per 64
+ * characters, on pathological input only).
+ */
+const longRunCheck = /\S{257}|\s{257}/;
+const longNonSpaceRun = /\S{64}(?=\S)/g;
+const longSpaceRun = /\s{64}(?=\s)/g;
+
+function countLinear(text: string): number {
+	if (text.length <= 256 || !longRunCheck.test(text)) return countTokens(text, plainText);
+	return countTokens(text.replace(longNonSpaceRun, "$& ").replace(longSpaceRun, "$&."), plainText);
+}
+
 export function estimateTokens(text: string): number {
 	if (text.length === 0) return 0;
-	if (text.length > maxCachedTextLength) return countTokens(text, plainText);
+	if (text.length > maxCachedTextLength) return countLinear(text);
 	let count = cachedCounts.get(text);
 	if (count === undefined) {
-		count = countTokens(text, plainText);
+		count = countLinear(text);
 		if (cachedCounts.size >= maxCachedTexts) cachedCounts.clear();
 		cachedCounts.set(text, count);
 	}

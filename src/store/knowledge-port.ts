@@ -57,6 +57,11 @@ export interface AddDocumentInput {
 	vectors: Float32Array[];
 }
 
+/** A stored chunk, as re-indexing reads it back. */
+export interface StoredChunk extends ChunkInput {
+	chunkId: string;
+}
+
 export type SearchMode = "keyword" | "vector" | "hybrid";
 
 export interface ChunkSearchRequest {
@@ -71,6 +76,14 @@ export interface ChunkSearchRequest {
 	scopes: string[];
 	/** Optional further filter: only these collections. */
 	collectionIds?: string[] | undefined;
+	/**
+	 * Vector candidates with a cosine similarity below this are dropped (vector and hybrid modes).
+	 * A nearest neighbour always exists, however unrelated; grounding an answer needs an absolute
+	 * floor that min-max fused scores cannot give. Keyword matches are unaffected.
+	 */
+	minimumSimilarity?: number | undefined;
+	/** Hybrid only: share of the keyword ranking in the fused score, 0..1 (adapters default to 0.7). */
+	keywordWeight?: number | undefined;
 }
 
 export interface ChunkHit {
@@ -86,6 +99,18 @@ export interface ChunkHit {
 	score: number;
 	/** A short excerpt around the matched terms. */
 	snippet: string;
+}
+
+/**
+ * Corpus statistics for query-side term weighting (the local embedder's IDF). Counted over every
+ * scope, like the keyword engine's own ranking statistics: they shift scores, never which chunks a
+ * search may return.
+ */
+export interface TermStatistics {
+	/** Chunks in the keyword index; 0 when there are none. */
+	chunkCount: number;
+	/** Per word asked, in order: how many chunks contain it, matched as the keyword engine matches words (stemmed). */
+	documentFrequencies: number[];
 }
 
 export interface KnowledgeRepository {
@@ -108,4 +133,20 @@ export interface KnowledgeRepository {
 	search(request: ChunkSearchRequest): Promise<ChunkHit[]>;
 	/** Embedder ids that have vectors stored, with chunk counts (for re-indexing decisions). */
 	vectorSpaces(): Promise<Array<{ embedderId: string; chunkCount: number }>>;
+	/** Document frequencies of lower-case, diacritic-free words (see TermStatistics). */
+	termStatistics(words: readonly string[]): Promise<TermStatistics>;
+
+	// ---------- re-indexing into another embedder's vector space ----------
+
+	/** Up to `limit` documents whose vectors are not in `embedderId`'s space, oldest first. */
+	documentsInOtherSpaces(embedderId: string, limit: number): Promise<DocumentRecord[]>;
+	/** The document's chunks in order, with their text. */
+	documentChunks(documentId: string): Promise<StoredChunk[]>;
+	/**
+	 * Moves a document to another vector space at once: its vectors leave the old space, the new
+	 * ones (one per chunk, in order) enter the new, and `embedderId` changes. False if it is gone.
+	 */
+	replaceDocumentVectors(documentId: string, embedderId: string, vectors: Float32Array[]): Promise<boolean>;
+	/** Drops a vector space no document uses any more; false if there is none. Throws if still in use. */
+	dropVectorSpace(embedderId: string): Promise<boolean>;
 }
