@@ -17,11 +17,15 @@ import { requestIdFor } from "./http/request-id.js";
 import { authRoutes } from "./http/routes/auth-routes.js";
 import { chatRoutes } from "./http/routes/chat-routes.js";
 import { conversationRoutes } from "./http/routes/conversation-routes.js";
+import { documentRoutes } from "./http/routes/document-routes.js";
+import { memoryRoutes } from "./http/routes/memory-routes.js";
 import { openAiRoutes } from "./http/routes/openai-routes.js";
 import { opsRoutes } from "./http/routes/ops-routes.js";
 import { userRoutes } from "./http/routes/user-routes.js";
 import type { ModelRouter } from "./llm/model-router.js";
+import type { MemoryService } from "./memory/memory-service.js";
 import type { Metrics } from "./observability/metrics.js";
+import type { DocumentService } from "./rag/document-service-types.js";
 import type { Store } from "./store/store-port.js";
 import type { UserService } from "./users/user-service.js";
 
@@ -40,6 +44,8 @@ export interface AppDependencies {
 	chat: ChatService;
 	conversations: ConversationService;
 	completions: CompletionsService;
+	memory: MemoryService;
+	documents: DocumentService;
 }
 
 /**
@@ -127,6 +133,10 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
 	);
 	await app.register(chatRoutes({ chat: dependencies.chat, users: dependencies.users }));
 	await app.register(conversationRoutes({ conversations: dependencies.conversations }));
+	await app.register(memoryRoutes({ memory: dependencies.memory }));
 	await app.register(openAiRoutes({ completions: dependencies.completions, models: dependencies.models }));
+	await app.register(
+		documentRoutes({ documents: dependencies.documents, maxDocumentBytes: config.documents.maxBytes }),
+	);
 	return app;
 }

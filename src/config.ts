@@ -1,5 +1,11 @@
 import path from "node:path";
 import { z } from "zod";
+import {
+	defaultEmbeddingModel,
+	type EmbedderName,
+	embedderNames,
+	knownEmbeddingDimensions,
+} from "./rag/embedding-defaults.js";
 
 /**
  * The whole environment Parley reads, validated once at start-up.
@@ -90,11 +96,23 @@ const environmentSchema = z.object({
 	LLM_BREAKER_THRESHOLD: positiveInteger(5),
 	LLM_BREAKER_HALF_OPEN_AFTER_MS: positiveInteger(30_000),
 	LLM_CONTEXT_TOKENS: positiveInteger(8192),
+	EMBEDDER: z.enum(embedderNames).default("local"),
+	EMBEDDING_MODEL: optionalText,
+	EMBEDDING_DIMENSIONS: z.coerce.number().int().min(8).max(16_384).optional(),
+	CHUNK_TOKENS: z.coerce.number().int().min(32).max(8192).default(300),
+	CHUNK_OVERLAP_TOKENS: nonNegativeInteger(50),
+	RAG_TOP_K: z.coerce.number().int().min(1).max(50).default(4),
+	RAG_MIN_SIMILARITY: z.coerce.number().min(-1).max(1).default(0.2),
+	SEARCH_FUSION_KEYWORD_WEIGHT: z.coerce.number().min(0).max(1).default(0.7),
+	MEMORY_MODEL: optionalText,
+	MEMORY_EXTRACTION: z.enum(["model", "rules", "off"]).default("model"),
 	MOCK_LLM_LATENCY_MS: nonNegativeInteger(0),
 	MOCK_LLM_STREAM_DELAY_MS: nonNegativeInteger(0),
 	MOCK_LLM_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0),
 	MOCK_LLM_SEED: nonNegativeInteger(42),
 	METRICS_ENABLED: booleanString.default(true),
+	DOCUMENT_MAX_BYTES: positiveInteger(10 * 1_048_576),
+	DEMO_KNOWLEDGE: booleanString.default(true),
 });
 
 export type EnvironmentInput = z.input<typeof environmentSchema>;
@@ -141,6 +159,18 @@ function toConfig(environment: z.output<typeof environmentSchema>) {
 		cors: { origins: environment.CORS_ORIGINS, credentials: environment.CORS_CREDENTIALS },
 		trustProxy: environment.TRUST_PROXY,
 		metricsEnabled: environment.METRICS_ENABLED,
+		/** Model that extracts memories from every user's messages; else the model that answered the turn. */
+		memory: {
+			model: environment.MEMORY_MODEL,
+			/** model: a model call per message (rules as fallback); rules: never a model call; off: learn nothing. */
+			extraction: environment.MEMORY_EXTRACTION,
+		},
+		documents: {
+			/** Largest document accepted (an uploaded file, or the text of a JSON upload). */
+			maxBytes: environment.DOCUMENT_MAX_BYTES,
+			/** Seed the shared "parley-guide" collection on first start of the embedded default. */
+			demoKnowledge: environment.DEMO_KNOWLEDGE,
+		},
 		auth: {
 			devLogin: environment.AUTH_DEV_LOGIN ?? !production,
 			signingKey: environment.AUTH_SIGNING_KEY,
@@ -204,6 +234,37 @@ function toConfig(environment: z.output<typeof environmentSchema>) {
 				seed: environment.MOCK_LLM_SEED,
 			},
 		},
+		retrieval: {
+			embedder: retrievalEmbedder(environment),
+			chunkTokens: environment.CHUNK_TOKENS,
+			chunkOverlapTokens: environment.CHUNK_OVERLAP_TOKENS,
+			topK: environment.RAG_TOP_K,
+			/** Vector-only matches below this cosine similarity do not ground chat answers. */
+			minimumSimilarity: environment.RAG_MIN_SIMILARITY,
+			/** Share of the keyword list in hybrid search (weighted min-max fusion). */
+			keywordWeight: environment.SEARCH_FUSION_KEYWORD_WEIGHT,
+		},
+	};
+}
+
+/** The embedder's model and vector size; dimensions stay undefined when Parley cannot know them (a problem, see below). */
+function retrievalEmbedder(environment: z.output<typeof environmentSchema>) {
+	const provider: EmbedderName = environment.EMBEDDER;
+	if (provider === "local") {
+		return {
+			provider,
+			model: "local-lexical",
+			dimensions: environment.EMBEDDING_DIMENSIONS ?? 1024,
+			requestDimensions: false,
+		};
+	}
+	const model = environment.EMBEDDING_MODEL ?? defaultEmbeddingModel[provider];
+	return {
+		provider,
+		model,
+		dimensions: environment.EMBEDDING_DIMENSIONS ?? knownEmbeddingDimensions[model],
+		/** Only an explicit EMBEDDING_DIMENSIONS is sent to the provider. */
+		requestDimensions: environment.EMBEDDING_DIMENSIONS !== undefined,
 	};
 }
 
@@ -216,9 +277,33 @@ export class ConfigError extends Error {
 	}
 }
 
+function retrievalProblems(config: Config): string[] {
+	const { embedder, chunkTokens, chunkOverlapTokens } = config.retrieval;
+	const problems: string[] = [];
+	if (chunkOverlapTokens * 2 > chunkTokens) {
+		problems.push("CHUNK_OVERLAP_TOKENS: must be at most half of CHUNK_TOKENS");
+	}
+	if (embedder.provider === "local" && embedder.dimensions !== undefined && embedder.dimensions < 256) {
+		problems.push("EMBEDDING_DIMENSIONS: the local embedder needs at least 256 (collisions drown the signal below)");
+	}
+	if (embedder.dimensions === undefined) {
+		problems.push(`EMBEDDING_DIMENSIONS: set the vector size of ${embedder.model} (Parley does not know it)`);
+	}
+	const credentials: Partial<Record<EmbedderName, [boolean, string]>> = {
+		openai: [config.llm.openai !== undefined, "OPENAI_API_KEY"],
+		gemini: [config.llm.gemini !== undefined, "GEMINI_API_KEY"],
+		"openai-compatible": [config.llm.openaiCompatible !== undefined, "OPENAI_COMPATIBLE_BASE_URL"],
+	};
+	const needed = credentials[embedder.provider];
+	if (needed !== undefined && !needed[0]) {
+		problems.push(`EMBEDDER: ${embedder.provider} needs ${needed[1]}`);
+	}
+	return problems;
+}
+
 /** Settings that are fine on a laptop and dangerous on a server. */
 function productionProblems(config: Config, environment: z.output<typeof environmentSchema>): string[] {
-	const problems: string[] = [];
+	const problems: string[] = retrievalProblems(config);
 	if (config.cors.credentials && config.cors.origins.includes("*")) {
 		problems.push("CORS_ORIGINS: '*' cannot be combined with CORS_CREDENTIALS=true");
 	}

@@ -11,11 +11,18 @@ import { loadSigningKeys } from "./auth/signing-keys.js";
 import { createChatService } from "./chat/chat-service.js";
 import { createCompletionsService } from "./chat/completions-service.js";
 import { createConversationService } from "./chat/conversation-service.js";
+import { createGrounding } from "./chat/grounding.js";
 import type { Config } from "./config.js";
 import type { LanguageModelAdapter } from "./llm/model-port.js";
 import { createModelRouter } from "./llm/model-router.js";
+import { createMemoryModelSource, memoryModelReferences } from "./memory/memory-model.js";
+import { createMemoryService } from "./memory/memory-service.js";
 import { createLogger } from "./observability/logger.js";
 import { createMetrics } from "./observability/metrics.js";
+import { createEmbedder } from "./rag/create-embedder.js";
+import { seedDemoKnowledge } from "./rag/demo-knowledge/seed-demo-knowledge.js";
+import { createDocumentService } from "./rag/document-service.js";
+import { operatorPrincipal } from "./rag/operator-principal.js";
 import { createStore } from "./store/create-store.js";
 import { createUserService } from "./users/user-service.js";
 
@@ -70,6 +77,37 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
 			refreshTokenTtlSeconds: config.auth.refreshTokenTtlSeconds,
 			devLogin: config.auth.devLogin,
 		});
+		const documents = createDocumentService({
+			knowledge: store.knowledge,
+			embedder: createEmbedder(config, { termStatistics: store.knowledge }),
+			chunking: { chunkTokens: config.retrieval.chunkTokens, overlapTokens: config.retrieval.chunkOverlapTokens },
+			keywordWeight: config.retrieval.keywordWeight,
+		});
+		// The demo guides are for the embedded default's first start; a failure (a remote embedder
+		// that is down) must not keep Parley from starting.
+		if (config.documents.demoKnowledge && store.capabilities.backend === "sqlite") {
+			await seedDemoKnowledge({
+				documents,
+				knowledge: store.knowledge,
+				operator: async () => operatorPrincipal(await users.serviceAccount(), { admin: true }),
+			}).catch((error: unknown) => logger.warn({ err: error }, "demo knowledge base not added"));
+		}
+		const memory = createMemoryService({
+			store,
+			embedder: createEmbedder(config),
+			logger,
+			...memoryModelReferences(models, config.memory.model),
+			// Without a model source every extraction uses the rules: no extra model call per message.
+			languageModelFor: config.memory.extraction === "model" ? createMemoryModelSource(config.llm) : undefined,
+			modelCall: { maxRetries: config.llm.maxRetries, timeoutMs: config.llm.timeoutMs },
+		});
+		const grounding = createGrounding({
+			knowledge: documents,
+			memory,
+			minimumSimilarity: config.retrieval.minimumSimilarity,
+			onError: (error, part) => logger.warn({ err: error, part }, "answer not grounded: retrieval part failed"),
+		});
+		const topK = config.retrieval.topK;
 		const dependencies: AppDependencies = {
 			config,
 			logger,
@@ -81,13 +119,23 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
 			auth,
 			users,
 			apiKeys,
-			chat: createChatService({ store, models }),
+			chat: createChatService({
+				store,
+				models,
+				grounding,
+				memory: config.memory.extraction === "off" ? undefined : memory,
+				defaultTopK: topK,
+			}),
 			conversations: createConversationService({ store }),
-			completions: createCompletionsService({ store, models }),
+			completions: createCompletionsService({ store, models, grounding, defaultTopK: topK }),
+			memory,
+			documents,
 		};
 		return {
 			dependencies,
 			async close() {
+				// Memories being learnt from the last messages are written before the store closes.
+				await memory.idle();
 				await models.close();
 				await store.close();
 			},

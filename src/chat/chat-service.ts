@@ -197,7 +197,7 @@ export function createChatService(options: {
 		options.memory?.observe(turn.request.principal, {
 			message: turn.request.prompt,
 			interactionId: interaction.id,
-			model: interaction.model,
+			model: { provider: turn.resolved.provider, model: turn.resolved.model },
 		});
 		return {
 			interactionId: interaction.id,

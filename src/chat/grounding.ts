@@ -14,7 +14,10 @@ export interface ChatMemory {
 	/** A system-prompt section about the user, within the token budget; empty text when nothing applies. */
 	contextFor(principal: Principal, prompt: string, options: { maxTokens: number }): Promise<{ text: string }>;
 	/** Learns from a user message in the background; never throws, never delays the caller. */
-	observe(principal: Principal, input: { message: string; interactionId: string; model: string }): void;
+	observe(
+		principal: Principal,
+		input: { message: string; interactionId: string; model: { provider: string; model: string } },
+	): void;
 }
 
 export interface Citation {
@@ -62,6 +65,8 @@ const emptyGrounding: Grounding = { systemAddition: "", citations: [], passages:
 export function createGrounding(options: {
 	knowledge?: ChatKnowledge | undefined;
 	memory?: ChatMemory | undefined;
+	/** Passages whose only tie to the prompt is a weaker vector similarity are not used (RAG_MIN_SIMILARITY). */
+	minimumSimilarity?: number | undefined;
 	onError?: (error: unknown, part: "knowledge" | "memory") => void;
 }) {
 	const { knowledge, memory } = options;
@@ -81,7 +86,12 @@ export function createGrounding(options: {
 					: Promise.resolve(""),
 				knowledge && settings.rag && settings.k > 0
 					? knowledge
-							.search(principal, prompt, { k: settings.k, mode: "hybrid", collection: settings.collection })
+							.search(principal, prompt, {
+								k: settings.k,
+								mode: "hybrid",
+								collection: settings.collection,
+								minimumSimilarity: options.minimumSimilarity,
+							})
 							.catch((error: unknown) => {
 								// An unknown collection is the caller's mistake and must say so.
 								if ((error as { code?: string }).code === "not_found") throw error;

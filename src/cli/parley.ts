@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../config.js";
+import { formatSummary, IngestUsageError, ingestCommand } from "./ingest-command.js";
 import { migrateCommand } from "./migrate-command.js";
+import { reindexCommand } from "./reindex-command.js";
 import { tokenCommand } from "./token-command.js";
 
 const usage = `Usage: parley <command> [options]
@@ -10,6 +12,11 @@ Commands:
   token --email <email> [--username <name>] [--role <role>]…   print a valid access token for that user
                                                              (created when missing, like a development login)
   migrate                                                    apply pending database migrations
+  reindex                                                    re-embed every document with the configured embedder
+                                                             (after changing EMBEDDER, EMBEDDING_MODEL or _DIMENSIONS)
+  ingest <files or folders…> [--collection <name>] [--user <email>] [--shared]
+                                                             add documents (.txt .md .html .pdf .json .csv) to a
+                                                             user's collection, or with --shared to a shared one
 
 Configuration comes from the same environment variables as the server (see README).`;
 
@@ -41,6 +48,38 @@ async function main(argv: string[]): Promise<number> {
 			await migrateCommand(config);
 			console.error("migrations applied");
 			return 0;
+		case "reindex": {
+			parseArgs({ args: rest, options: {}, strict: true });
+			const result = await reindexCommand(config);
+			const dropped = result.droppedSpaces.length > 0 ? `; dropped ${result.droppedSpaces.join(", ")}` : "";
+			console.error(
+				`re-indexed ${result.documentsMoved} documents (${result.chunksEmbedded} chunks) into ${result.embedderId}${dropped}`,
+			);
+			return 0;
+		}
+		case "ingest": {
+			const { values, positionals } = parseArgs({
+				args: rest,
+				options: { collection: { type: "string" }, user: { type: "string" }, shared: { type: "boolean" } },
+				allowPositionals: true,
+				strict: true,
+			});
+			if (positionals.length === 0) {
+				console.error("parley ingest: give at least one file or folder");
+				return 64;
+			}
+			const options = { paths: positionals, collection: values.collection, userEmail: values.user };
+			const summary = await ingestCommand(config, { ...options, shared: values.shared ?? false }).catch(
+				(error: unknown) => {
+					if (!(error instanceof IngestUsageError)) throw error;
+					console.error(`parley ingest: ${error.message}`);
+					return undefined;
+				},
+			);
+			if (summary === undefined) return 64;
+			process.stdout.write(`${formatSummary(summary, values.collection)}\n`);
+			return summary.failed.length > 0 || summary.ingested.length === 0 ? 1 : 0;
+		}
 		default:
 			console.error(`parley: unknown command '${command}'\n\n${usage}`);
 			return 64;

@@ -33,6 +33,8 @@ type Transform = typeof jsonSchemaTransform;
  * `examples` into the media type's examples.
  */
 const transformWithExamples: Transform = (input) => {
+	const contentBody = bodyByMediaType(input.schema);
+	if (contentBody !== undefined) return transformEachMediaType(input, contentBody);
 	const output = jsonSchemaTransform(input);
 	const body = (input.schema as { body?: unknown } | undefined)?.body;
 	const examples = body instanceof z.ZodType ? z.globalRegistry.get(body)?.examples : undefined;
@@ -40,6 +42,30 @@ const transformWithExamples: Transform = (input) => {
 	if (Array.isArray(examples) && transformedBody) transformedBody.examples = examples;
 	return output;
 };
+
+type BodyByMediaType = Record<string, { schema: z.ZodType }>;
+
+/** A route body given per media type (Fastify's `body: { content: { [type]: { schema } } }`), if it is one. */
+function bodyByMediaType(schema: unknown): BodyByMediaType | undefined {
+	const content = (schema as { body?: { content?: unknown } } | undefined)?.body?.content;
+	return typeof content === "object" && content !== null ? (content as BodyByMediaType) : undefined;
+}
+
+/**
+ * The zod bridge converts a body only when it is one zod schema; a body given per media type
+ * (JSON or a multipart upload) is converted one media type at a time, examples included.
+ */
+function transformEachMediaType(input: Parameters<Transform>[0], content: BodyByMediaType): ReturnType<Transform> {
+	const withoutBody = { ...(input.schema as Record<string, unknown>), body: undefined };
+	const output = transformWithExamples({ ...input, schema: withoutBody } as Parameters<Transform>[0]);
+	const converted: Record<string, { schema: unknown }> = {};
+	for (const [mediaType, { schema }] of Object.entries(content)) {
+		const single = transformWithExamples({ ...input, schema: { body: schema } } as Parameters<Transform>[0]);
+		converted[mediaType] = { schema: (single.schema as { body?: unknown }).body };
+	}
+	(output.schema as { body?: unknown }).body = { content: converted };
+	return output;
+}
 
 /** OpenAPI generated from the routes' zod schemas; Swagger UI at /docs, a reference page at /redoc. */
 export async function registerOpenApi(app: FastifyInstance, options: { publicUrl: string }): Promise<void> {

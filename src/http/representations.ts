@@ -26,6 +26,7 @@ export const userRepresentation = (user: UserRecord) => ({
 	roles: user.roles,
 	preferences: user.preferences,
 	default_model: user.defaultModel,
+	memory_enabled: user.memoryEnabled,
 	created_at: iso(user.createdAt),
 	updated_at: iso(user.updatedAt),
 });

@@ -20,6 +20,8 @@ export interface RetrieveOptions {
 	mode?: SearchMode | undefined;
 	/** Restrict to one collection (own or shared) by name. */
 	collection?: string | undefined;
+	/** Drop vector matches below this cosine similarity (see ChunkSearchRequest). */
+	minimumSimilarity?: number | undefined;
 }
 
 export interface DocumentService {
@@ -29,10 +31,7 @@ export interface DocumentService {
 	 * shared collection, `not_found` for an unknown shared collection.
 	 */
 	ingest(principal: Principal, input: IngestInput): Promise<DocumentRecord>;
-	list(
-		principal: Principal,
-		request: PageRequest & { collection?: string | undefined },
-	): Promise<Page<DocumentRecord>>;
+	list(principal: Principal, request: PageRequest & { collection?: string | undefined }): Promise<Page<DocumentRecord>>;
 	/** The caller's own document or one in a shared collection; `not_found` otherwise. */
 	get(principal: Principal, id: string): Promise<DocumentRecord>;
 	/** Own documents; shared ones only for admins. `not_found` otherwise. */

@@ -6,6 +6,7 @@ export interface ProfilePatch {
 	name?: string | null | undefined;
 	preferences?: Record<string, unknown> | undefined;
 	defaultModel?: string | null | undefined;
+	memoryEnabled?: boolean | undefined;
 }
 
 export interface ExternalIdentity {
@@ -98,6 +99,7 @@ export function createUserService(options: { store: Store; adminEmails: string[]
 			if (patch.name !== undefined) change.name = patch.name;
 			if (patch.preferences !== undefined) change.preferences = patch.preferences;
 			if (patch.defaultModel !== undefined) change.defaultModel = patch.defaultModel;
+			if (patch.memoryEnabled !== undefined) change.memoryEnabled = patch.memoryEnabled;
 			const updated = await store.users.update(userId, change, now());
 			if (!updated) throw new AppError("not_found", { detail: "user not found" });
 			return updated;

@@ -4,6 +4,8 @@ import path from "node:path";
 import { afterAll, describe, it } from "vitest";
 import { createSqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import type { Store } from "../../src/store/store-port.js";
+import { describeKnowledgeContract } from "./knowledge.contract.js";
+import { describeMemoryContract } from "./memory.contract.js";
 import { describeStoreContract } from "./store.contract.js";
 
 /**
@@ -46,6 +48,8 @@ for (const adapter of adapters) {
 	const unavailable = await adapter.unavailableBecause();
 	if (unavailable === undefined) {
 		describeStoreContract(adapter.name, () => adapter.createFreshStore());
+		describeMemoryContract(adapter.name, () => adapter.createFreshStore());
+		describeKnowledgeContract(adapter.name, () => adapter.createFreshStore());
 		afterAll(() => adapter.cleanUp());
 	} else if (requireEveryAdapter) {
 		describe(`store contract: ${adapter.name}`, () => {

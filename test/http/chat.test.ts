@@ -21,7 +21,8 @@ describe("chat and conversations", () => {
 	let token: string;
 	let userId: string;
 	beforeAll(async () => {
-		parley = await startParley({ MOCK_LLM_STREAM_DELAY_MS: "2" });
+		// No documents: these tests are about chat itself (grounded answers: rag-chat.test.ts).
+		parley = await startParley({ MOCK_LLM_STREAM_DELAY_MS: "2", DEMO_KNOWLEDGE: "false" });
 		client = apiClient(parley.url);
 		({ accessToken: token, userId } = await signUp(client, "chatter@example.com"));
 	});

@@ -87,10 +87,17 @@ describe("operations endpoints", () => {
 			"/v1/conversations",
 			"/v1/conversations/{id}",
 			"/v1/history",
+			"/v1/memories",
+			"/v1/memories/{id}",
+			"/v1/memories/settings",
 			"/v1/chat/completions",
 			"/v1/models",
 			"/v1/health",
 			"/v1/ready",
+			"/v1/documents",
+			"/v1/documents/{id}",
+			"/v1/search",
+			"/v1/collections",
 		]) {
 			expect(documented).toContain(path);
 		}

@@ -48,11 +48,14 @@ curl -s -X POST http://127.0.0.1:8000/v1/generate \\
 			.map((line) => JSON.parse(line));
 		expect(health).toMatchObject({ status: "ok" });
 		expect(generated).toMatchObject({
-			generated: expect.stringContaining("Como funciona RAG?"),
-			context: expect.any(Array),
+			generated: expect.stringMatching(/\[1\]/),
 			user: { email: "teste@example.com", "custom:roles": ["user"] },
 			request_id: expect.any(String),
 		});
+		// A fresh install answers from its demo knowledge base, in the seed's shape: passage texts.
+		expect(generated.context.length).toBeGreaterThan(0);
+		expect(generated.context.join(" ")).toMatch(/RAG/);
+		expect(generated.citations[0]).toMatchObject({ number: 1, title: expect.stringMatching(/RAG/) });
 	});
 
 	it("Serverless Chat API: health and chat with a userId, no credentials (development mode)", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createMockModel } from "../../src/llm/mock/mock-model.js";
 import { extractiveAnswer } from "../../src/llm/mock/extractive-answer.js";
+import { createMockModel } from "../../src/llm/mock/mock-model.js";
 import { formatContextPassages, parseContextPassages } from "../../src/rag/context-format.js";
 
 const passages = [

@@ -36,6 +36,7 @@ export function userRoutes(dependencies: {
 				name: body.name,
 				preferences: body.preferences,
 				defaultModel: body.default_model,
+				memoryEnabled: body.memory_enabled,
 			});
 			return userRepresentation(updated);
 		};

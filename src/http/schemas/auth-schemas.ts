@@ -79,6 +79,7 @@ export const userSchema = z.object({
 	roles: z.array(z.string()),
 	preferences: z.record(z.string(), z.unknown()),
 	default_model: z.string().nullable(),
+	memory_enabled: z.boolean().describe("Whether Parley learns and uses memories of you (see /v1/memories)"),
 	created_at: timestamp,
 	updated_at: timestamp,
 });
@@ -91,8 +92,14 @@ export const profilePatchBody = z
 			.refine((value) => JSON.stringify(value).length <= 16_384, "at most 16 KiB of preferences")
 			.optional(),
 		default_model: z.string().min(1).max(200).nullable().optional(),
+		memory_enabled: z.boolean().optional().describe("Switch memory on or off (also PUT /v1/memories/settings)"),
 	})
-	.meta({ examples: [{ name: "Alice", preferences: { tone: "formal" }, default_model: "openai/gpt-4o-mini" }] });
+	.meta({
+		examples: [
+			{ name: "Alice", preferences: { tone: "formal" }, default_model: "openai/gpt-4o-mini" },
+			{ memory_enabled: false },
+		],
+	});
 
 export const apiKeyCreateBody = z
 	.strictObject({

@@ -27,15 +27,15 @@ export const chatCompletionBody = z
 		stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
 		seed: z.number().int().nullish(),
 		user: z.string().max(256).optional(),
-	rag: z
-		.boolean()
-		.optional()
-		.describe(
-			"Parley extension, not forwarded: ground the answer on passages from your documents and shared collections; " +
-				"the response then carries `citations` (in a last chunk before [DONE] when streaming)",
-		),
-	k: z.number().int().min(0).max(20).optional().describe("Parley extension: passages to retrieve with rag"),
-	collection: z.string().min(1).max(100).optional().describe("Parley extension: retrieve only from this collection"),
+		rag: z
+			.boolean()
+			.optional()
+			.describe(
+				"Parley extension, not forwarded: ground the answer on passages from your documents and shared collections; " +
+					"the response then carries `citations` (in a last chunk before [DONE] when streaming)",
+			),
+		k: z.number().int().min(0).max(20).optional().describe("Parley extension: passages to retrieve with rag"),
+		collection: z.string().min(1).max(100).optional().describe("Parley extension: retrieve only from this collection"),
 	})
 	.meta({
 		examples: [

@@ -1,6 +1,8 @@
 import type { Database } from "better-sqlite3";
 import { Kysely, SqliteDialect, sql } from "kysely";
 import { type Migration, type MigrationProvider, Migrator } from "kysely/migration";
+import { knowledgeMigration } from "./sqlite-knowledge-migrations.js";
+import { memoriesMigration } from "./sqlite-memory-migrations.js";
 
 /**
  * The SQLite schema, as versioned migrations defined in code so `dist/` needs no migration files
@@ -161,6 +163,10 @@ export const sqliteMigrations: Readonly<Record<string, Migration>> = {
 				.execute();
 		},
 	},
+
+	"0003_knowledge": knowledgeMigration,
+
+	"0004_memories": memoriesMigration,
 };
 
 /**

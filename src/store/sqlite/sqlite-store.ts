@@ -4,6 +4,8 @@ import { createSqliteApiKeyRepository } from "./sqlite-api-key-repository.js";
 import { ensureDatabaseDirectory } from "./sqlite-config.js";
 import { createSqliteConversationRepository } from "./sqlite-conversation-repository.js";
 import { createSqliteInteractionRepository } from "./sqlite-interaction-repository.js";
+import { createSqliteKnowledgeRepository } from "./sqlite-knowledge-repository.js";
+import { createSqliteMemoryRepository } from "./sqlite-memory-repository.js";
 import { migrateSqliteDatabase } from "./sqlite-migrations.js";
 import { createSqliteRefreshTokenRepository } from "./sqlite-refresh-token-repository.js";
 import { createSqliteUserRepository } from "./sqlite-user-repository.js";
@@ -36,6 +38,8 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
 		apiKeys: createSqliteApiKeyRepository(dependencies),
 		conversations: createSqliteConversationRepository(dependencies),
 		interactions: createSqliteInteractionRepository(dependencies),
+		knowledge: createSqliteKnowledgeRepository(dependencies),
+		memories: createSqliteMemoryRepository(dependencies),
 
 		async migrate() {
 			// Exclusive: the migration keeps a transaction open across awaits, which a batch of

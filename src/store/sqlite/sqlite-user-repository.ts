@@ -2,9 +2,10 @@ import type { NewUser, UserPatch, UserRecord, UserRepository } from "../store-po
 import { withConflictsMapped } from "./sqlite-conflicts.js";
 import { preparedOnFirstUse, type SqliteRepositoryDependencies } from "./sqlite-repository-support.js";
 
-interface UserRow extends Omit<UserRecord, "roles" | "preferences"> {
+interface UserRow extends Omit<UserRecord, "roles" | "preferences" | "memoryEnabled"> {
 	roles: string;
 	preferences: string;
+	memoryEnabled: 0 | 1;
 }
 
 type UserValues = [
@@ -15,11 +16,12 @@ type UserValues = [
 	roles: string,
 	preferences: string,
 	defaultModel: string | null,
+	memoryEnabled: 0 | 1,
 	updatedAt: number,
 ];
 
 const userColumns = `id, email, username, name, roles, preferences, default_model AS defaultModel,
-	password_hash AS passwordHash, external_issuer AS externalIssuer, external_subject AS externalSubject,
+	memory_enabled AS memoryEnabled, password_hash AS passwordHash, external_issuer AS externalIssuer, external_subject AS externalSubject,
 	created_at AS createdAt, updated_at AS updatedAt`;
 
 const conflictFields = {
@@ -32,8 +34,8 @@ export function createSqliteUserRepository({ database, writeQueue }: SqliteRepos
 	const statements = preparedOnFirstUse(() => ({
 		insert: database.prepare<[string, ...UserValues, string | null, string | null, string | null, number]>(
 			`INSERT INTO users (id, email, username, username_normalized, name, roles, preferences, default_model,
-				updated_at, password_hash, external_issuer, external_subject, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				memory_enabled, updated_at, password_hash, external_issuer, external_subject, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		),
 		findById: database.prepare<[string], UserRow>(`SELECT ${userColumns} FROM users WHERE id = ?`),
 		// Written as lower(email) so the lookup uses the lower(email) unique index.
@@ -46,7 +48,7 @@ export function createSqliteUserRepository({ database, writeQueue }: SqliteRepos
 		),
 		update: database.prepare<[...UserValues, string]>(
 			`UPDATE users SET email = ?, username = ?, username_normalized = ?, name = ?, roles = ?, preferences = ?,
-				default_model = ?, updated_at = ?
+				default_model = ?, memory_enabled = ?, updated_at = ?
 			WHERE id = ?`,
 		),
 	}));
@@ -66,6 +68,7 @@ export function createSqliteUserRepository({ database, writeQueue }: SqliteRepos
 				roles: user.roles,
 				preferences: user.preferences,
 				defaultModel: user.defaultModel,
+				memoryEnabled: user.memoryEnabled,
 				passwordHash: user.passwordHash,
 				externalIssuer: user.externalIssuer,
 				externalSubject: user.externalSubject,
@@ -130,6 +133,7 @@ function applyPatch(current: UserRecord, patch: UserPatch, updatedAt: number): U
 		name: patch.name === undefined ? current.name : patch.name,
 		preferences: patch.preferences === undefined ? current.preferences : patch.preferences,
 		defaultModel: patch.defaultModel === undefined ? current.defaultModel : patch.defaultModel,
+		memoryEnabled: patch.memoryEnabled === undefined ? current.memoryEnabled : patch.memoryEnabled,
 		email: patch.email === undefined ? current.email : patch.email,
 		username: patch.username === undefined ? current.username : patch.username,
 		roles: patch.roles === undefined ? current.roles : patch.roles,
@@ -146,6 +150,7 @@ function toUserValues(user: UserRecord): UserValues {
 		JSON.stringify(user.roles),
 		JSON.stringify(user.preferences),
 		user.defaultModel,
+		user.memoryEnabled ? 1 : 0,
 		user.updatedAt,
 	];
 }
@@ -156,5 +161,10 @@ function normalizeUsername(username: string): string {
 }
 
 function toUserRecord(row: UserRow): UserRecord {
-	return { ...row, roles: JSON.parse(row.roles), preferences: JSON.parse(row.preferences) };
+	return {
+		...row,
+		roles: JSON.parse(row.roles),
+		preferences: JSON.parse(row.preferences),
+		memoryEnabled: row.memoryEnabled === 1,
+	};
 }

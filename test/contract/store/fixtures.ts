@@ -29,6 +29,7 @@ export function aUser(overrides: Partial<NewUser> = {}): NewUser {
 		roles: ["user"],
 		preferences: {},
 		defaultModel: null,
+		memoryEnabled: true,
 		passwordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA",
 		externalIssuer: null,
 		externalSubject: null,
