@@ -9,6 +9,7 @@ import type { SigningKeys } from "./auth/signing-keys.js";
 import type { ChatService } from "./chat/chat-service.js";
 import type { CompletionsService } from "./chat/completions-service.js";
 import type { ConversationService } from "./chat/conversation-service.js";
+import type { PromptLog } from "./chat/prompt-log.js";
 import type { Config } from "./config.js";
 import { registerAuthentication } from "./http/authentication.js";
 import { registerErrorHandling } from "./http/error-handler.js";
@@ -21,6 +22,7 @@ import { documentRoutes } from "./http/routes/document-routes.js";
 import { memoryRoutes } from "./http/routes/memory-routes.js";
 import { openAiRoutes } from "./http/routes/openai-routes.js";
 import { opsRoutes } from "./http/routes/ops-routes.js";
+import { promptRoutes } from "./http/routes/prompt-routes.js";
 import { userRoutes } from "./http/routes/user-routes.js";
 import type { ModelRouter } from "./llm/model-router.js";
 import type { MemoryService } from "./memory/memory-service.js";
@@ -42,6 +44,7 @@ export interface AppDependencies {
 	users: UserService;
 	apiKeys: ApiKeyService;
 	chat: ChatService;
+	prompts: PromptLog;
 	conversations: ConversationService;
 	completions: CompletionsService;
 	memory: MemoryService;
@@ -132,6 +135,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
 		userRoutes({ users: dependencies.users, apiKeys: dependencies.apiKeys, models: dependencies.models }),
 	);
 	await app.register(chatRoutes({ chat: dependencies.chat, users: dependencies.users }));
+	await app.register(promptRoutes({ chat: dependencies.chat, prompts: dependencies.prompts }));
 	await app.register(conversationRoutes({ conversations: dependencies.conversations }));
 	await app.register(memoryRoutes({ memory: dependencies.memory }));
 	await app.register(openAiRoutes({ completions: dependencies.completions, models: dependencies.models }));

@@ -12,6 +12,7 @@ import { createChatService } from "./chat/chat-service.js";
 import { createCompletionsService } from "./chat/completions-service.js";
 import { createConversationService } from "./chat/conversation-service.js";
 import { createGrounding } from "./chat/grounding.js";
+import { createPromptLog } from "./chat/prompt-log.js";
 import type { Config } from "./config.js";
 import type { LanguageModelAdapter } from "./llm/model-port.js";
 import { createModelRouter } from "./llm/model-router.js";
@@ -77,9 +78,10 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
 			refreshTokenTtlSeconds: config.auth.refreshTokenTtlSeconds,
 			devLogin: config.auth.devLogin,
 		});
+		const knowledgeEmbedder = createEmbedder(config, { termStatistics: store.knowledge });
 		const documents = createDocumentService({
 			knowledge: store.knowledge,
-			embedder: createEmbedder(config, { termStatistics: store.knowledge }),
+			embedder: knowledgeEmbedder,
 			chunking: { chunkTokens: config.retrieval.chunkTokens, overlapTokens: config.retrieval.chunkOverlapTokens },
 			keywordWeight: config.retrieval.keywordWeight,
 		});
@@ -130,6 +132,12 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
 			completions: createCompletionsService({ store, models, grounding, defaultTopK: topK }),
 			memory,
 			documents,
+			prompts: createPromptLog({
+				store,
+				documents,
+				embedder: knowledgeEmbedder,
+				keywordWeight: config.retrieval.keywordWeight,
+			}),
 		};
 		return {
 			dependencies,

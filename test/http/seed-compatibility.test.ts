@@ -117,13 +117,19 @@ REFRESH=$(curl -s -X POST http://localhost:8000/v1/auth/login/ \\
   -H 'Content-Type: application/json' \\
   -d '{"username":"alice","password":"secret123"}' | jq -r .refresh)
 curl -s http://localhost:8000/v1/users/me -H "Authorization: Bearer $ACCESS"; echo
+curl -s -X POST http://localhost:8000/v1/prompts \\
+  -H "Authorization: Bearer $ACCESS" -H 'Content-Type: application/json' \\
+  -d '{"prompt":"hola mundo","websocket":false}' > /dev/null
+curl -s -H "Authorization: Bearer $ACCESS" \\
+  'http://localhost:8000/v1/prompts/similar?q=hola&k=3'; echo
 curl -s -X POST http://localhost:8000/v1/auth/refresh/ -H 'Content-Type: application/json' \\
   -d "{\\"refresh\\": \\"$REFRESH\\"}" | jq -r .access
 `,
 			parley.url,
 		);
-		const [me, refreshedAccess] = output.trim().split("\n");
+		const [me, similar, refreshedAccess] = output.trim().split("\n");
 		expect(JSON.parse(me as string)).toMatchObject({ username: "alice", email: "a@b.c" });
+		expect(JSON.parse(similar as string).data[0]).toMatchObject({ prompt: "hola mundo" });
 		expect(refreshedAccess).toMatch(/^ey[\w-]+\.[\w-]+\.[\w-]+$/);
 	});
 });
