@@ -29,7 +29,15 @@ import {
  */
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const scenarioNames = ["chat-mock", "proxy", "bare-proxy", "direct", "portkey", "stream-ttft"] as const;
+const scenarioNames = [
+	"chat-mock",
+	"chat-grounded",
+	"proxy",
+	"bare-proxy",
+	"direct",
+	"portkey",
+	"stream-ttft",
+] as const;
 type ScenarioName = (typeof scenarioNames)[number];
 const streamCount = 500;
 const streamWarmUp = 50;
@@ -149,12 +157,22 @@ async function main(): Promise<number> {
 		const scenarios: LoadScenario[] = [
 			{
 				name: "chat-mock",
-				description: "`POST /v1/chat`, mock model, new conversation stored per request",
+				description: "`POST /v1/chat` `rag: false`, mock model, new conversation stored per request (the core path)",
 				url: `${parley.url}/v1/chat`,
 				headers: { authorization: `Bearer ${token}` },
-				body: JSON.stringify({ prompt: "Hello, how are you today?" }),
+				body: JSON.stringify({ prompt: "Hello, how are you today?", rag: false }),
 				server: parley,
 				checkBody: hasField("interaction_id"),
+			},
+			{
+				name: "chat-grounded",
+				description:
+					"`POST /v1/chat` with retrieval (default): hybrid search of the demo knowledge base, memory, cited mock answer",
+				url: `${parley.url}/v1/chat`,
+				headers: { authorization: `Bearer ${token}` },
+				body: JSON.stringify({ prompt: "Como funciona RAG?" }),
+				server: parley,
+				checkBody: (body: string) => (body.includes('"document_id"') ? undefined : "the answer cites no passage"),
 			},
 			{
 				name: "proxy",

@@ -24,6 +24,7 @@ import { createEmbedder } from "./rag/create-embedder.js";
 import { seedDemoKnowledge } from "./rag/demo-knowledge/seed-demo-knowledge.js";
 import { createDocumentService } from "./rag/document-service.js";
 import { operatorPrincipal } from "./rag/operator-principal.js";
+import { cacheTermStatistics } from "./rag/term-statistics-cache.js";
 import { createStore } from "./store/create-store.js";
 import { createUserService } from "./users/user-service.js";
 
@@ -78,7 +79,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
 			refreshTokenTtlSeconds: config.auth.refreshTokenTtlSeconds,
 			devLogin: config.auth.devLogin,
 		});
-		const knowledgeEmbedder = createEmbedder(config, { termStatistics: store.knowledge });
+		const knowledgeEmbedder = createEmbedder(config, { termStatistics: cacheTermStatistics(store.knowledge) });
 		const documents = createDocumentService({
 			knowledge: store.knowledge,
 			embedder: knowledgeEmbedder,

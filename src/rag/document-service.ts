@@ -79,12 +79,22 @@ export function createDocumentService(dependencies: DocumentServiceDependencies)
 		throw new AppError("not_found", { detail: `collection "${name}" not found` });
 	}
 
+	// The shared scopes are the same for every user and change only when an admin creates a shared
+	// collection: remembered for a few seconds instead of listed on every search (other processes
+	// see a new shared collection within sharedScopesTtlMs).
+	let sharedScopes: { scopes: string[]; at: number } | undefined;
+	const sharedScopesTtlMs = 5_000;
+
 	async function readableScopes(principal: Principal): Promise<string[]> {
-		const collections = await knowledge.listVisibleCollections(principal.userId);
-		const shared = collections
-			.filter((collection) => collection.shared)
-			.map((collection) => sharedScope(collection.id));
-		return [userScope(principal.userId), ...shared];
+		const at = now();
+		if (sharedScopes === undefined || at - sharedScopes.at > sharedScopesTtlMs) {
+			const collections = await knowledge.listVisibleCollections(principal.userId);
+			const scopes = collections
+				.filter((collection) => collection.shared)
+				.map((collection) => sharedScope(collection.id));
+			sharedScopes = { scopes, at };
+		}
+		return [userScope(principal.userId), ...sharedScopes.scopes];
 	}
 
 	function mayRead(principal: Principal, document: DocumentRecord): boolean {
@@ -227,7 +237,7 @@ export function createDocumentService(dependencies: DocumentServiceDependencies)
 			const existing = await knowledge.findCollectionByName(ownerUserId, name);
 			if (existing !== undefined) return existing;
 			try {
-				return await knowledge.createCollection({
+				const created = await knowledge.createCollection({
 					id: newId(),
 					name,
 					ownerUserId,
@@ -235,6 +245,9 @@ export function createDocumentService(dependencies: DocumentServiceDependencies)
 					description,
 					createdAt: now(),
 				});
+				// This process searches the new shared collection at once.
+				if (input.shared) sharedScopes = undefined;
+				return created;
 			} catch (error) {
 				const raced =
 					error instanceof StoreConflictError ? await knowledge.findCollectionByName(ownerUserId, name) : undefined;

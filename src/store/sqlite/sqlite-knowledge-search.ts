@@ -64,6 +64,7 @@ export function createKnowledgeSearch(
 		| {
 				keyword: Statement<[string, number, number, number], KeywordRow>;
 				scopeNumber: Statement<[string], number>;
+				nonEmptyScopes: Statement<[string], string>;
 				hits: Statement<[string], HitRow>;
 		  }
 		| undefined;
@@ -80,6 +81,11 @@ export function createKnowledgeSearch(
 			),
 			scopeNumber: database
 				.prepare<[string], number>("SELECT scope_number FROM knowledge_scopes WHERE scope = ?")
+				.pluck(),
+			nonEmptyScopes: database
+				.prepare<[string], string>(
+					"SELECT scope FROM knowledge_scopes WHERE chunk_count > 0 AND scope IN (SELECT value FROM json_each(?))",
+				)
 				.pluck(),
 			hits: database.prepare(
 				`SELECT c.chunk_key AS chunkKey, c.document_id AS documentId, d.collection_id AS collectionId,
@@ -156,9 +162,14 @@ export function createKnowledgeSearch(
 	}
 
 	return {
-		search(request) {
-			const k = Math.floor(request.k);
-			if (!(k > 0) || request.scopes.length === 0) return [];
+		search(searchRequest) {
+			const k = Math.floor(searchRequest.k);
+			if (!(k > 0) || searchRequest.scopes.length === 0) return [];
+			// Most users have no documents of their own: their empty scope costs a keyword and a vector
+			// query per search otherwise. One indexed lookup tells which scopes hold anything.
+			const scopes = prepared().nonEmptyScopes.all(JSON.stringify(searchRequest.scopes));
+			if (scopes.length === 0) return [];
+			const request = scopes.length === searchRequest.scopes.length ? searchRequest : { ...searchRequest, scopes };
 			if (request.mode === "keyword") {
 				const keyword = keywordCandidates(request, k);
 				return toHits(request, keyword, snippetsOf(keyword));
