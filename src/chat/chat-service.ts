@@ -96,10 +96,9 @@ export function createChatService(options: {
 	async function prepare(request: ChatRequest): Promise<PreparedTurn> {
 		const startedAt = now();
 		const userId = request.principal.userId;
-		let requestedModel = request.model;
-		if (requestedModel === undefined) {
-			requestedModel = (await store.users.findById(userId))?.defaultModel ?? undefined;
-		}
+		// Read once per turn: the default model, and the memory switch for grounding.
+		const user = await store.users.findById(userId);
+		const requestedModel = request.model ?? user?.defaultModel ?? undefined;
 		const resolved = models.resolve(requestedModel);
 
 		let history: InteractionRecord[] = [];
@@ -124,6 +123,7 @@ export function createChatService(options: {
 					rag: request.rag ?? true,
 					k: request.k ?? defaultTopK,
 					collection: request.collection,
+					memoryEnabled: user?.memoryEnabled,
 				})
 			: noGrounding;
 		const modelSystem = [system, grounding.systemAddition].filter((part) => part).join("\n\n") || null;

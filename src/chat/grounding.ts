@@ -12,7 +12,11 @@ export interface ChatKnowledge {
 /** What chat needs from user memory. */
 export interface ChatMemory {
 	/** A system-prompt section about the user, within the token budget; empty text when nothing applies. */
-	contextFor(principal: Principal, prompt: string, options: { maxTokens: number }): Promise<{ text: string }>;
+	contextFor(
+		principal: Principal,
+		prompt: string,
+		options: { maxTokens: number; memoryEnabled?: boolean | undefined },
+	): Promise<{ text: string }>;
 	/** Learns from a user message in the background; never throws, never delays the caller. */
 	observe(
 		principal: Principal,
@@ -45,6 +49,8 @@ export interface GroundingOptions {
 	rag: boolean;
 	k: number;
 	collection?: string | undefined;
+	/** The user's memory switch, when the caller has just read it (saves a lookup). */
+	memoryEnabled?: boolean | undefined;
 }
 
 export interface Grounding {
@@ -77,7 +83,7 @@ export function createGrounding(options: {
 			const [memoryText, hits] = await Promise.all([
 				memory
 					? memory
-							.contextFor(principal, prompt, { maxTokens: memoryTokenBudget })
+							.contextFor(principal, prompt, { maxTokens: memoryTokenBudget, memoryEnabled: settings.memoryEnabled })
 							.then((context) => context.text)
 							.catch((error: unknown) => {
 								report(error, "memory");

@@ -95,7 +95,11 @@ export function createMemoryService(dependencies: MemoryServiceDependencies) {
 		},
 
 		/** The system-prompt section for this prompt. Never throws; empty when memory is off. */
-		contextFor(principal: Principal, prompt: string, options: { maxTokens: number }): Promise<MemoryContext> {
+		contextFor(
+			principal: Principal,
+			prompt: string,
+			options: { maxTokens: number; memoryEnabled?: boolean | undefined },
+		): Promise<MemoryContext> {
 			// In the background: this prompt goes with what can be found now, the next ones with everything.
 			if (observer.vectorsNeedRefresh(principal.userId)) void observer.refreshVectors(principal.userId);
 			return context.contextFor(principal.userId, prompt, options);

@@ -37,6 +37,8 @@ export interface MemoryRepository {
 	delete(userId: string, id: string): Promise<boolean>;
 	/** Returns how many were deleted. */
 	deleteAll(userId: string): Promise<number>;
+	/** Whether the user has any memory at all: the cheap check before any similarity work. */
+	hasAny(userId: string): Promise<boolean>;
 	/** The user's memories closest to `vector` (cosine, same embedder), best first. */
 	nearest(
 		userId: string,

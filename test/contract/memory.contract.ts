@@ -57,6 +57,17 @@ export function describeMemoryContract(name: string, createFreshStore: () => Pro
 			expect(await store().memories.findById(owner, newId())).toBeUndefined();
 		});
 
+		it("tells whether a user has any memory, per user", async () => {
+			const owner = await createUser(store());
+			const stranger = await createUser(store());
+			expect(await store().memories.hasAny(owner)).toBe(false);
+			const memory = await store().memories.create(aMemory(owner));
+			expect(await store().memories.hasAny(owner)).toBe(true);
+			expect(await store().memories.hasAny(stranger)).toBe(false);
+			await store().memories.delete(owner, memory.id);
+			expect(await store().memories.hasAny(owner)).toBe(false);
+		});
+
 		it("lists newest first across pages, without repeats or gaps, and filters by kind", async () => {
 			const owner = await createUser(store());
 			const ids: string[] = [];

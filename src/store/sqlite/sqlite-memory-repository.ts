@@ -52,6 +52,7 @@ export function createSqliteMemoryRepository({ database, writeQueue }: SqliteRep
 					updated_at)
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			),
+			hasAny: database.prepare<[string], number>("SELECT 1 FROM memories WHERE user_id = ? LIMIT 1").pluck(),
 			findById: database.prepare<[string, string], MemoryRow>(
 				`SELECT ${memoryColumns} FROM memories WHERE id = ? AND user_id = ?`,
 			),
@@ -162,6 +163,10 @@ export function createSqliteMemoryRepository({ database, writeQueue }: SqliteRep
 				if (memory !== undefined) results.push({ memory, score });
 			}
 			return results;
+		},
+
+		async hasAny(userId) {
+			return statements().hasAny.get(userId) !== undefined;
 		},
 
 		async listByKind(userId, kind, limit) {
