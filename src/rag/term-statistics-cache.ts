@@ -28,7 +28,9 @@ export function cacheTermStatistics(
 				const fresh = await source.termStatistics(missing);
 				chunkCount = { value: fresh.chunkCount, at };
 				if (frequencies.size + missing.length > maximumWords) frequencies.clear();
-				missing.forEach((word, index) => frequencies.set(word, { value: fresh.documentFrequencies[index] ?? 0, at }));
+				for (const [index, word] of missing.entries()) {
+					frequencies.set(word, { value: fresh.documentFrequencies[index] ?? 0, at });
+				}
 			}
 			return {
 				chunkCount: chunkCount.value,
