@@ -2,7 +2,7 @@ import type { Principal } from "../auth/principal.js";
 import { AppError } from "../errors.js";
 import type { ChatMessage, FinishReason, ModelStreamPart, TokenUsage } from "../llm/model-port.js";
 import type { ModelRouter, ResolvedModel } from "../llm/model-router.js";
-import { estimateMessageTokens, estimateTokens } from "../llm/token-estimate.js";
+import { estimateTokens, estimateUsage } from "../llm/token-estimate.js";
 import { newId } from "../store/ids.js";
 import type { InteractionEndpoint, InteractionRecord, Store } from "../store/store-port.js";
 import { createAsyncQueue } from "./async-queue.js";
@@ -276,10 +276,4 @@ export function createChatService(options: {
 			};
 		},
 	};
-}
-
-function estimateUsage(messages: ChatMessage[], text: string): TokenUsage {
-	const promptTokens = estimateMessageTokens(messages);
-	const completionTokens = estimateTokens(text);
-	return { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens };
 }

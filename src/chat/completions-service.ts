@@ -2,7 +2,7 @@ import type { Principal } from "../auth/principal.js";
 import { AppError } from "../errors.js";
 import type { ChatMessage, FinishReason, TokenUsage } from "../llm/model-port.js";
 import type { ModelRouter, ResolvedModel } from "../llm/model-router.js";
-import { estimateMessageTokens, estimateTokens } from "../llm/token-estimate.js";
+import { estimateUsage } from "../llm/token-estimate.js";
 import { newId } from "../store/ids.js";
 import type { Store } from "../store/store-port.js";
 import { chunkFrame, completionObject, contentText, doneFrame, usageFrame } from "./completions-format.js";
@@ -61,11 +61,12 @@ export function createCompletionsService(options: {
 	const now = options.now ?? Date.now;
 
 	/**
-	 * Removes Parley's own fields and, when `rag` is on, adds the grounding as a system message
-	 * after the client's own system messages.
+	 * The body to send: one copy without Parley's own fields, with the upstream's model id, and,
+	 * when `rag` is on, the grounding as a system message after the client's own system messages.
 	 */
-	async function prepareBody(caller: CompletionCaller, body: CompletionBody) {
+	async function prepareBody(caller: CompletionCaller, resolved: ResolvedModel, body: CompletionBody) {
 		const { rag, k, collection, ...upstream } = body;
+		upstream.model = resolved.model;
 		if (rag !== true || !options.grounding) return { body: upstream as CompletionBody, citations: [] as Citation[] };
 		const grounding = await options.grounding.ground(caller.principal, lastUserText(body.messages), {
 			rag: true,
@@ -92,7 +93,7 @@ export function createCompletionsService(options: {
 		outcome: { text: string; finishReason: string; usage: TokenUsage | null; startedAt: number },
 		citations: Citation[] = [],
 	): Promise<void> {
-		const usage = outcome.usage ?? estimateUsage(body.messages, outcome.text);
+		const usage = outcome.usage ?? estimateCompletionUsage(body.messages, outcome.text);
 		const createdAt = now();
 		return store.interactions.record({
 			interaction: {
@@ -121,8 +122,6 @@ export function createCompletionsService(options: {
 		});
 	}
 
-	const upstreamBody = (resolved: ResolvedModel, body: CompletionBody) => ({ ...body, model: resolved.model });
-
 	return {
 		resolve: (body: CompletionBody): ResolvedModel => models.resolve(body.model),
 
@@ -132,9 +131,9 @@ export function createCompletionsService(options: {
 			requestBody: CompletionBody,
 		): Promise<{ body: Uint8Array | string; attempts: number }> {
 			const startedAt = now();
-			const { body, citations } = await prepareBody(caller, requestBody);
+			const { body, citations } = await prepareBody(caller, resolved, requestBody);
 			if (resolved.adapter.chatCompletions) {
-				const result = await models.forwardJson(resolved, upstreamBody(resolved, body));
+				const result = await models.forwardJson(resolved, body);
 				const choice = (
 					result.json.choices as Array<{ message?: { content?: unknown }; finish_reason?: string }> | undefined
 				)?.[0];
@@ -151,7 +150,7 @@ export function createCompletionsService(options: {
 				return { body: JSON.stringify(withCitations), attempts: result.attempts };
 			}
 			const result = await models.complete(resolved, translatedRequest(body));
-			const usage = result.usage ?? estimateUsage(body.messages, result.text);
+			const usage = result.usage ?? estimateCompletionUsage(body.messages, result.text);
 			await record(caller, resolved, body, { ...result, usage, startedAt }, citations);
 			const completion = completionObject({
 				id: `chatcmpl-${newId()}`,
@@ -172,13 +171,13 @@ export function createCompletionsService(options: {
 			requestBody: CompletionBody,
 		): Promise<CompletionStream> {
 			const startedAt = now();
-			const { body, citations } = await prepareBody(caller, requestBody);
+			const { body, citations } = await prepareBody(caller, resolved, requestBody);
 			const citationsEvent = citationFrame(citations);
 			const clientWantsUsage = body.stream_options?.include_usage === true;
 			if (resolved.adapter.chatCompletions) {
 				// Usage is always asked for, for accounting; clients that did not ask don't get the extra chunk.
 				const chunks = await models.forwardStream(resolved, {
-					...upstreamBody(resolved, body),
+					...body,
 					stream_options: { ...(body.stream_options ?? {}), include_usage: true },
 				});
 				const filter =
@@ -230,7 +229,7 @@ export function createCompletionsService(options: {
 						}
 					}
 					yield chunkFrame(base, {}, finishReason);
-					const finalUsage = usage ?? estimateUsage(body.messages, text);
+					const finalUsage = usage ?? estimateCompletionUsage(body.messages, text);
 					if (clientWantsUsage) yield usageFrame(base, finalUsage);
 					if (citationsEvent !== undefined) yield citationsEvent;
 					yield doneFrame;
@@ -285,13 +284,12 @@ function readUsage(value: unknown): TokenUsage | null {
 	};
 }
 
-function estimateUsage(messages: CompletionMessage[], text: string): TokenUsage {
-	const promptTokens = estimateMessageTokens(
+/** The completion request's messages as plain text, for estimates when the provider reports no usage. */
+const estimateCompletionUsage = (messages: CompletionMessage[], text: string): TokenUsage =>
+	estimateUsage(
 		messages.map((message) => ({ role: "user" as const, content: contentText(message.content) })),
+		text,
 	);
-	const completionTokens = estimateTokens(text);
-	return { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens };
-}
 
 function lastUserText(messages: CompletionMessage[]): string {
 	for (let index = messages.length - 1; index >= 0; index--) {

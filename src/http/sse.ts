@@ -10,6 +10,15 @@ export interface EventStream {
 export const wantsEventStream = (request: FastifyRequest, streamFlag: boolean | undefined): boolean =>
 	streamFlag ?? request.headers.accept?.includes("text/event-stream") === true;
 
+/** Response headers of every event stream Parley sends (reply.hijack() skips the onRequest-set ones). */
+export const eventStreamHeaders = (request: FastifyRequest): Record<string, string> => ({
+	"content-type": "text/event-stream; charset=utf-8",
+	"cache-control": "no-cache, no-transform",
+	connection: "keep-alive",
+	"x-accel-buffering": "no",
+	"x-request-id": request.id,
+});
+
 /**
  * Takes over the response for Server-Sent Events. Event names are noun-then-verb
  * (`message-start`, `text-delta`, `message-end`, `error`); every stream ends, on success or
@@ -22,13 +31,7 @@ export function openEventStream(request: FastifyRequest, reply: FastifyReply): E
 	raw.on("close", () => {
 		clientGone = true;
 	});
-	raw.writeHead(200, {
-		"content-type": "text/event-stream; charset=utf-8",
-		"cache-control": "no-cache, no-transform",
-		connection: "keep-alive",
-		"x-accel-buffering": "no",
-		"x-request-id": request.id,
-	});
+	raw.writeHead(200, eventStreamHeaders(request));
 	return {
 		send(event, data) {
 			if (clientGone || raw.writableEnded) return false;

@@ -1,5 +1,5 @@
 import { countTokens, decode, encode } from "gpt-tokenizer/encoding/o200k_base";
-import type { ChatMessage } from "./model-port.js";
+import type { ChatMessage, TokenUsage } from "./model-port.js";
 
 /**
  * Token estimates with o200k_base, the encoding of the GPT-4o / 4.1 / o-series family. Other
@@ -55,6 +55,13 @@ export function estimateMessageTokens(messages: readonly ChatMessage[]): number 
 	let total = tokensPerReply;
 	for (const message of messages) total += tokensPerMessage + estimateTokens(message.content);
 	return total;
+}
+
+/** Usage as the provider would have reported it, for providers that report none. */
+export function estimateUsage(messages: readonly ChatMessage[], completion: string): TokenUsage {
+	const promptTokens = estimateMessageTokens(messages);
+	const completionTokens = estimateTokens(completion);
+	return { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens };
 }
 
 /** The longest prefix of `text` that fits in `maxTokens` tokens. */

@@ -6,7 +6,7 @@ import { actingPrincipal, principalOf } from "../authentication.js";
 import { toAppError } from "../error-handler.js";
 import { toProblem } from "../problem.js";
 import { chatTurnRepresentation, citationRepresentation, usageOf } from "../representations.js";
-import { chatBody, chatResponse, generateBody, generateResponse } from "../schemas/chat-schemas.js";
+import { chatBody, chatResponse, generateBody, generateResponse, generationOptions } from "../schemas/chat-schemas.js";
 import { problemResponses } from "../schemas/common.js";
 import { openEventStream, wantsEventStream } from "../sse.js";
 
@@ -39,13 +39,7 @@ export function chatRoutes(dependencies: { chat: ChatService; users: UserService
 					endpoint: "chat",
 					prompt: body.prompt,
 					conversationId: body.conversation_id ?? (body.chat_id || undefined),
-					model: body.model,
-					system: body.system,
-					temperature: body.temperature,
-					maxTokens: body.max_tokens,
-					rag: body.rag,
-					k: body.k,
-					collection: body.collection,
+					...generationOptions(body),
 				};
 				if (!wantsEventStream(request, body.stream)) {
 					return chatTurnRepresentation(await chat.complete(chatRequest), principal.userId);
@@ -73,13 +67,7 @@ export function chatRoutes(dependencies: { chat: ChatService; users: UserService
 					requestId: request.id,
 					endpoint: "generate",
 					prompt: body.prompt,
-					model: body.model,
-					system: body.system,
-					temperature: body.temperature,
-					maxTokens: body.max_tokens,
-					rag: body.rag,
-					k: body.k,
-					collection: body.collection,
+					...generationOptions(body),
 				});
 				return {
 					generated: turn.response,

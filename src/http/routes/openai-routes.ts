@@ -4,6 +4,7 @@ import type { ModelRouter } from "../../llm/model-router.js";
 import { principalOf } from "../authentication.js";
 import { problemResponses } from "../schemas/common.js";
 import { chatCompletionBody, chatCompletionResponse, modelListResponse } from "../schemas/openai-schemas.js";
+import { eventStreamHeaders } from "../sse.js";
 
 /** Listed models carry a fixed `created`: Parley does not know when a provider released a model. */
 const modelsCreated = 1_700_000_000;
@@ -50,14 +51,7 @@ export function openAiRoutes(dependencies: {
 				const stream = await completions.stream(caller, resolved, body);
 				reply.hijack();
 				const raw = reply.raw;
-				raw.writeHead(200, {
-					"content-type": "text/event-stream; charset=utf-8",
-					"cache-control": "no-cache, no-transform",
-					connection: "keep-alive",
-					"x-accel-buffering": "no",
-					"x-request-id": request.id,
-					"x-parley-model": resolved.id,
-				});
+				raw.writeHead(200, { ...eventStreamHeaders(request), "x-parley-model": resolved.id });
 				try {
 					// Read to the end even when the client left: the call is recorded (and billed) when it ends.
 					for await (const frame of stream.frames) {

@@ -4,7 +4,7 @@ import type { ChatService } from "../../chat/chat-service.js";
 import type { PromptLog, SimilarPrompt } from "../../chat/prompt-log.js";
 import { principalOf } from "../authentication.js";
 import { citationRepresentation, usageOf } from "../representations.js";
-import { citationSchema } from "../schemas/chat-schemas.js";
+import { citationSchema, generationOptions } from "../schemas/chat-schemas.js";
 import { iso, problemResponses, timestamp, usageSchema } from "../schemas/common.js";
 
 const promptBody = z
@@ -83,10 +83,7 @@ export function promptRoutes(dependencies: { chat: ChatService; prompts: PromptL
 					requestId: request.id,
 					endpoint: "prompts",
 					prompt: body.prompt,
-					model: body.model,
-					rag: body.rag,
-					k: body.k,
-					collection: body.collection,
+					...generationOptions(body),
 				});
 				await prompts.add(principal, { id: turn.interactionId, prompt: turn.prompt, endpoint: "prompts" });
 				return reply.code(201).send({

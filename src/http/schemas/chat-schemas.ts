@@ -21,6 +21,25 @@ const generationParameters = {
 	collection: z.string().min(1).max(100).optional().describe("Retrieve only from this collection (yours or shared)"),
 };
 
+/** The generation fields of a chat, generate or prompts body, as the chat service takes them. */
+export const generationOptions = (body: {
+	model?: string | undefined;
+	system?: string | undefined;
+	temperature?: number | undefined;
+	max_tokens?: number | undefined;
+	rag?: boolean | undefined;
+	k?: number | undefined;
+	collection?: string | undefined;
+}) => ({
+	model: body.model,
+	system: body.system,
+	temperature: body.temperature,
+	maxTokens: body.max_tokens,
+	rag: body.rag,
+	k: body.k,
+	collection: body.collection,
+});
+
 export const citationSchema = z.object({
 	number: z.number().int().describe("The [n] marker in the answer"),
 	document_id: z.string(),

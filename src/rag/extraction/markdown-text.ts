@@ -15,10 +15,6 @@ export interface MarkdownText {
  * The text of an "# Heading #" line, or null. Hand-written rather than one regular expression:
  * a lazy group followed by an optional closing run backtracks quadratically on long lines.
  */
-export function headingText(line: string): string | null {
-	return parseHeading(line)?.title ?? null;
-}
-
 function unquote(value: string): string {
 	const first = value[0];
 	return value.length >= 2 && (first === '"' || first === "'") && value.endsWith(first) ? value.slice(1, -1) : value;
@@ -56,7 +52,7 @@ export function normaliseMarkdown(source: string): MarkdownText {
 			output.push(line);
 			continue;
 		}
-		const heading = headingText(line);
+		const heading = parseHeading(line)?.title ?? null;
 		if (heading !== null) {
 			firstHeading ??= heading || null;
 			output.push(line);
