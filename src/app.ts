@@ -13,6 +13,7 @@ import type { PromptLog } from "./chat/prompt-log.js";
 import type { Config } from "./config.js";
 import { registerAuthentication } from "./http/authentication.js";
 import { registerErrorHandling } from "./http/error-handler.js";
+import { registerIdempotency } from "./http/idempotency.js";
 import { registerOpenApi } from "./http/openapi.js";
 import { requestIdFor } from "./http/request-id.js";
 import { authRoutes } from "./http/routes/auth-routes.js";
@@ -120,6 +121,12 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
 	registerAuthentication(app, {
 		authenticator: dependencies.authenticator,
 		devIdentity: config.auth.devLogin && !config.auth.requireApiKey,
+	});
+	registerIdempotency(app, {
+		records: dependencies.store.idempotency,
+		ttlMs: config.idempotency.ttlMs,
+		lockMs: config.idempotency.lockMs,
+		metrics,
 	});
 	await registerOpenApi(app, { publicUrl: config.publicUrl });
 

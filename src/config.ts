@@ -111,6 +111,8 @@ const environmentSchema = z.object({
 	MOCK_LLM_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0),
 	MOCK_LLM_SEED: nonNegativeInteger(42),
 	METRICS_ENABLED: booleanString.default(true),
+	IDEMPOTENCY_TTL_SECONDS: positiveInteger(24 * 3600),
+	IDEMPOTENCY_LOCK_SECONDS: positiveInteger(600),
 	DOCUMENT_MAX_BYTES: positiveInteger(10 * 1_048_576),
 	DEMO_KNOWLEDGE: booleanString.default(true),
 });
@@ -159,6 +161,12 @@ function toConfig(environment: z.output<typeof environmentSchema>) {
 		cors: { origins: environment.CORS_ORIGINS, credentials: environment.CORS_CREDENTIALS },
 		trustProxy: environment.TRUST_PROXY,
 		metricsEnabled: environment.METRICS_ENABLED,
+		idempotency: {
+			/** How long a completed request's response is replayed to repeats of its key. */
+			ttlMs: environment.IDEMPOTENCY_TTL_SECONDS * 1000,
+			/** After this, an unfinished first request (its process died) no longer holds its key. */
+			lockMs: environment.IDEMPOTENCY_LOCK_SECONDS * 1000,
+		},
 		/** Model that extracts memories from every user's messages; else the model that answered the turn. */
 		memory: {
 			model: environment.MEMORY_MODEL,

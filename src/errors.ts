@@ -15,6 +15,7 @@ export interface ErrorDefinition {
 export const errorCatalogue = {
 	validation_failed: { status: 400, title: "The request is not valid", retryable: false },
 	invalid_json: { status: 400, title: "The request body is not valid JSON", retryable: false },
+	invalid_idempotency_key: { status: 400, title: "The Idempotency-Key header is not valid", retryable: false },
 	invalid_cursor: { status: 400, title: "The pagination cursor is not valid", retryable: false },
 	unknown_model: { status: 400, title: "The requested model is not available", retryable: false },
 	context_length_exceeded: {
@@ -39,6 +40,16 @@ export const errorCatalogue = {
 	not_found: { status: 404, title: "The resource does not exist", retryable: false },
 	route_not_found: { status: 404, title: "No such route", retryable: false },
 	method_not_allowed: { status: 405, title: "Method not allowed on this route", retryable: false },
+	idempotency_key_in_use: {
+		status: 409,
+		title: "A request with this Idempotency-Key is still being processed",
+		retryable: true,
+	},
+	idempotency_key_reused: {
+		status: 422,
+		title: "This Idempotency-Key was already used with a different request",
+		retryable: false,
+	},
 	email_taken: { status: 409, title: "This email is already registered", retryable: false },
 	username_taken: { status: 409, title: "This username is already taken", retryable: false },
 	payload_too_large: { status: 413, title: "The request body is too large", retryable: false },

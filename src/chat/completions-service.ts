@@ -285,7 +285,7 @@ function readUsage(value: unknown): TokenUsage | null {
 }
 
 /** The completion request's messages as plain text, for estimates when the provider reports no usage. */
-const estimateCompletionUsage = (messages: CompletionMessage[], text: string): TokenUsage =>
+export const estimateCompletionUsage = (messages: CompletionMessage[], text: string): TokenUsage =>
 	estimateUsage(
 		messages.map((message) => ({ role: "user" as const, content: contentText(message.content) })),
 		text,

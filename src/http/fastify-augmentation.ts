@@ -17,5 +17,7 @@ declare module "fastify" {
 		delegatedUser?: boolean;
 		/** Problem documents also carry OpenAI's `error` object (OpenAI-compatible routes). */
 		openAiErrors?: boolean;
+		/** The route creates something and honours Idempotency-Key (http/idempotency.ts). */
+		idempotent?: boolean;
 	}
 }

@@ -67,9 +67,39 @@ function transformEachMediaType(input: Parameters<Transform>[0], content: BodyBy
 	return output;
 }
 
+const idempotencyKeyParameter = {
+	name: "Idempotency-Key",
+	in: "header",
+	required: false,
+	description:
+		"Makes a retry safe: a repeat with the same key and request replays the first response (`Idempotent-Replayed: true`) " +
+		"without running it again; the same key with another request → 422, while the first still runs → 409.",
+	schema: { type: "string", minLength: 1, maxLength: 255 },
+};
+
+type OpenApiDocument = { paths?: Record<string, Record<string, { parameters?: unknown[] }>> };
+
 /** OpenAPI generated from the routes' zod schemas; Swagger UI at /docs, a reference page at /redoc. */
 export async function registerOpenApi(app: FastifyInstance, options: { publicUrl: string }): Promise<void> {
+	// Routes are registered after this plugin; their Idempotency-Key header is added to the document.
+	const idempotentOperations: Array<{ path: string; method: string }> = [];
+	app.addHook("onRoute", (route) => {
+		if (route.config?.idempotent !== true) return;
+		for (const method of [route.method].flat()) {
+			idempotentOperations.push({ path: route.url.replace(/:(\w+)/g, "{$1}"), method: method.toLowerCase() });
+		}
+	});
 	await app.register(swagger, {
+		transformObject: (documents) => {
+			const document = (
+				"openapiObject" in documents ? documents.openapiObject : documents.swaggerObject
+			) as OpenApiDocument;
+			for (const { path, method } of idempotentOperations) {
+				const operation = document.paths?.[path]?.[method];
+				if (operation !== undefined) operation.parameters = [...(operation.parameters ?? []), idempotencyKeyParameter];
+			}
+			return document as never;
+		},
 		openapi: {
 			openapi: "3.1.0",
 			info: { title: "Parley API", version, description },

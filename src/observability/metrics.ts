@@ -50,6 +50,12 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
 			labelNames: ["provider", "model"] as const,
 			registers: [registry],
 		}),
+		idempotencyOutcomes: new Counter({
+			name: "parley_idempotency_requests_total",
+			help: "Requests sent with an Idempotency-Key, by outcome: claimed (ran), completed (replayed), in-progress (409), mismatch (422)",
+			labelNames: ["outcome"] as const,
+			registers: [registry],
+		}),
 		llmCircuitTransitions: new Counter({
 			name: "parley_llm_circuit_transitions_total",
 			help: "Circuit breaker state changes per provider and model",

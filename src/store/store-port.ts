@@ -1,3 +1,4 @@
+import type { IdempotencyRepository } from "./idempotency-port.js";
 import type { KnowledgeRepository } from "./knowledge-port.js";
 import type { MemoryRepository } from "./memory-port.js";
 import type { Page, PageRequest } from "./page.js";
@@ -232,6 +233,8 @@ export interface Store {
 	readonly knowledge: KnowledgeRepository;
 	/** User memories (store/memory-port.ts). */
 	readonly memories: MemoryRepository;
+	/** Idempotency-Key records (store/idempotency-port.ts). */
+	readonly idempotency: IdempotencyRepository;
 	readonly users: UserRepository;
 	readonly refreshTokens: RefreshTokenRepository;
 	readonly apiKeys: ApiKeyRepository;

@@ -4,6 +4,7 @@ import type { ChatRequest, ChatService } from "../../chat/chat-service.js";
 import type { UserService } from "../../users/user-service.js";
 import { actingPrincipal, principalOf } from "../authentication.js";
 import { toAppError } from "../error-handler.js";
+import { deferIdempotency } from "../idempotency.js";
 import { toProblem } from "../problem.js";
 import { chatTurnRepresentation, citationRepresentation, usageOf } from "../representations.js";
 import { chatBody, chatResponse, generateBody, generateResponse, generationOptions } from "../schemas/chat-schemas.js";
@@ -21,7 +22,7 @@ export function chatRoutes(dependencies: { chat: ChatService; users: UserService
 		app.post(
 			"/v1/chat",
 			{
-				config: { delegatedUser: true },
+				config: { delegatedUser: true, idempotent: true },
 				schema: {
 					tags: ["chat"],
 					summary: "Send a prompt in a conversation",
@@ -51,6 +52,7 @@ export function chatRoutes(dependencies: { chat: ChatService; users: UserService
 		app.post(
 			"/v1/generate",
 			{
+				config: { idempotent: true },
 				schema: {
 					tags: ["chat"],
 					summary: "Single-turn generation",
@@ -91,6 +93,7 @@ async function streamChat(request: FastifyRequest, reply: FastifyReply, chat: Ch
 	// circuit open) still get their proper status as a problem document.
 	const first = await deltas.next();
 	const events = openEventStream(request, reply);
+	const idempotency = deferIdempotency(request);
 	const userId = chatRequest.principal.userId;
 	try {
 		events.send("message-start", {
@@ -104,8 +107,12 @@ async function streamChat(request: FastifyRequest, reply: FastifyReply, chat: Ch
 		for (let next = await deltas.next(); !next.done; next = await deltas.next()) {
 			events.send("text-delta", { delta: next.value });
 		}
-		events.send("message-end", chatTurnRepresentation(await stream.completion, userId));
+		const final = chatTurnRepresentation(await stream.completion, userId);
+		events.send("message-end", final);
+		// A repeat of this request with its Idempotency-Key gets the final message as plain JSON.
+		await idempotency?.settle({ status: 200, body: JSON.stringify(final) });
 	} catch (error) {
+		await idempotency?.settle(undefined);
 		const appError = toAppError(error as Parameters<typeof toAppError>[0], request);
 		if (appError.status >= 500) request.log.error({ err: error, code: appError.code }, "chat stream failed");
 		events.send("error", toProblem(appError, request));

@@ -95,6 +95,7 @@ export function documentRoutes(dependencies: DocumentRouteDependencies): Fastify
 				{
 					// JSON escaping can double the size of the text; the text itself is checked exactly.
 					bodyLimit: maxDocumentBytes * 2 + formOverheadBytes,
+					config: { idempotent: true },
 					schema: {
 						tags: ["documents"],
 						summary: "Add a document (JSON text or an uploaded file) to your knowledge base",
@@ -209,6 +210,7 @@ export function documentRoutes(dependencies: DocumentRouteDependencies): Fastify
 		app.get(
 			"/v1/collections",
 			{
+				config: { idempotent: true },
 				schema: {
 					tags: ["documents"],
 					summary: "Your collections and every shared one",

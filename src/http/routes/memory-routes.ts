@@ -22,6 +22,7 @@ export function memoryRoutes(dependencies: { memory: MemoryService }): FastifyPl
 		app.get(
 			"/v1/memories",
 			{
+				config: { idempotent: true },
 				schema: {
 					tags,
 					summary: "What Parley remembers about you, newest first",

@@ -2,6 +2,8 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import type { CompletionBody, CompletionsService } from "../../chat/completions-service.js";
 import type { ModelRouter } from "../../llm/model-router.js";
 import { principalOf } from "../authentication.js";
+import { createCompletionReplay } from "../completion-replay.js";
+import { deferIdempotency } from "../idempotency.js";
 import { problemResponses } from "../schemas/common.js";
 import { chatCompletionBody, chatCompletionResponse, modelListResponse } from "../schemas/openai-schemas.js";
 import { eventStreamHeaders } from "../sse.js";
@@ -18,7 +20,7 @@ export function openAiRoutes(dependencies: {
 		app.post(
 			"/v1/chat/completions",
 			{
-				config: { openAiErrors: true },
+				config: { openAiErrors: true, idempotent: true },
 				schema: {
 					tags: ["openai-compatible"],
 					summary: "OpenAI-compatible Chat Completions (non-streaming and streaming)",
@@ -50,14 +52,24 @@ export function openAiRoutes(dependencies: {
 				}
 				const stream = await completions.stream(caller, resolved, body);
 				reply.hijack();
+				const idempotency = deferIdempotency(request);
+				const replay = idempotency && createCompletionReplay(body, resolved.id);
 				const raw = reply.raw;
 				raw.writeHead(200, { ...eventStreamHeaders(request), "x-parley-model": resolved.id });
 				try {
 					// Read to the end even when the client left: the call is recorded (and billed) when it ends.
 					for await (const frame of stream.frames) {
+						replay?.push(frame);
 						if (!raw.destroyed) raw.write(frame);
 					}
+					const replayBody = replay?.result();
+					await idempotency?.settle(
+						replayBody === undefined
+							? undefined
+							: { status: 200, body: replayBody, headers: { "x-parley-model": resolved.id } },
+					);
 				} catch (error) {
+					await idempotency?.settle(undefined);
 					request.log.warn({ err: error }, "chat completion stream failed after it started");
 					if (!raw.destroyed)
 						raw.write(

@@ -65,6 +65,7 @@ export function promptRoutes(dependencies: { chat: ChatService; prompts: PromptL
 		app.post(
 			"/v1/prompts",
 			{
+				config: { idempotent: true },
 				schema: {
 					tags: ["prompts"],
 					summary: "Ask a question and log the prompt (Prompt Service)",

@@ -167,6 +167,24 @@ export const sqliteMigrations: Readonly<Record<string, Migration>> = {
 	"0003_knowledge": knowledgeMigration,
 
 	"0004_memories": memoriesMigration,
+
+	"0005_idempotency_records": {
+		async up(database: Kysely<unknown>) {
+			// status NULL: claimed, the first request still running. Bodies are the JSON text sent.
+			await sql`CREATE TABLE idempotency_records (
+				owner_id TEXT NOT NULL,
+				key TEXT NOT NULL,
+				fingerprint TEXT NOT NULL,
+				status INTEGER,
+				headers TEXT,
+				body TEXT,
+				locked_until INTEGER NOT NULL,
+				expires_at INTEGER NOT NULL,
+				PRIMARY KEY (owner_id, key)
+			) WITHOUT ROWID, STRICT`.execute(database);
+			await sql`CREATE INDEX idempotency_records_expiry ON idempotency_records (expires_at)`.execute(database);
+		},
+	},
 };
 
 /**

@@ -3,6 +3,7 @@ import type { Store } from "../store-port.js";
 import { createSqliteApiKeyRepository } from "./sqlite-api-key-repository.js";
 import { ensureDatabaseDirectory } from "./sqlite-config.js";
 import { createSqliteConversationRepository } from "./sqlite-conversation-repository.js";
+import { createSqliteIdempotencyRepository } from "./sqlite-idempotency-repository.js";
 import { createSqliteInteractionRepository } from "./sqlite-interaction-repository.js";
 import { createSqliteKnowledgeRepository } from "./sqlite-knowledge-repository.js";
 import { createSqliteMemoryRepository } from "./sqlite-memory-repository.js";
@@ -40,6 +41,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
 		interactions: createSqliteInteractionRepository(dependencies),
 		knowledge: createSqliteKnowledgeRepository(dependencies),
 		memories: createSqliteMemoryRepository(dependencies),
+		idempotency: createSqliteIdempotencyRepository(dependencies),
 
 		async migrate() {
 			// Exclusive: the migration keeps a transaction open across awaits, which a batch of
