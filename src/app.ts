@@ -15,6 +15,7 @@ import { registerAuthentication } from "./http/authentication.js";
 import { registerErrorHandling } from "./http/error-handler.js";
 import { registerIdempotency } from "./http/idempotency.js";
 import { registerOpenApi } from "./http/openapi.js";
+import { registerRateLimiting } from "./http/rate-limiting.js";
 import { requestIdFor } from "./http/request-id.js";
 import { authRoutes } from "./http/routes/auth-routes.js";
 import { chatRoutes } from "./http/routes/chat-routes.js";
@@ -29,6 +30,8 @@ import type { ModelRouter } from "./llm/model-router.js";
 import type { MemoryService } from "./memory/memory-service.js";
 import type { Metrics } from "./observability/metrics.js";
 import type { DocumentService } from "./rag/document-service-types.js";
+import type { RateLimitStore } from "./ratelimit/rate-limit-port.js";
+import { createRateLimitPolicy } from "./ratelimit/rate-limit-rules.js";
 import type { Store } from "./store/store-port.js";
 import type { UserService } from "./users/user-service.js";
 
@@ -50,6 +53,8 @@ export interface AppDependencies {
 	completions: CompletionsService;
 	memory: MemoryService;
 	documents: DocumentService;
+	/** Counters of the rate limits: in-process, or Redis when REDIS_URL is set. */
+	rateLimits: RateLimitStore;
 }
 
 /**
@@ -115,13 +120,30 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
 		await app.register(cors, {
 			origin: config.cors.origins.includes("*") ? "*" : config.cors.origins,
 			credentials: config.cors.credentials,
-			exposedHeaders: ["x-request-id", "retry-after", "x-parley-model", "x-parley-attempts"],
+			exposedHeaders: [
+				"x-request-id",
+				"retry-after",
+				"x-parley-model",
+				"x-parley-attempts",
+				"ratelimit",
+				"ratelimit-policy",
+				"idempotent-replayed",
+			],
 		});
 	}
 	registerAuthentication(app, {
 		authenticator: dependencies.authenticator,
 		devIdentity: config.auth.devLogin && !config.auth.requireApiKey,
 	});
+	if (config.rateLimits.enabled) {
+		registerRateLimiting(app, {
+			store: dependencies.rateLimits,
+			policy: createRateLimitPolicy({ perMinute: config.rateLimits.perMinute, rules: config.rateLimits.rules }),
+			authenticationPerMinute: config.rateLimits.authenticationPerMinute,
+			failureMode: config.rateLimits.failureMode,
+			metrics,
+		});
+	}
 	registerIdempotency(app, {
 		records: dependencies.store.idempotency,
 		ttlMs: config.idempotency.ttlMs,

@@ -6,6 +6,7 @@ import {
 	embedderNames,
 	knownEmbeddingDimensions,
 } from "./rag/embedding-defaults.js";
+import { defaultRuleText, parseRateLimitRules } from "./ratelimit/rate-limit-rules.js";
 
 /**
  * The whole environment Parley reads, validated once at start-up.
@@ -111,6 +112,25 @@ const environmentSchema = z.object({
 	MOCK_LLM_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0),
 	MOCK_LLM_SEED: nonNegativeInteger(42),
 	METRICS_ENABLED: booleanString.default(true),
+	REDIS_URL: optionalText.pipe(
+		z
+			.string()
+			.regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL")
+			.optional(),
+	),
+	REDIS_KEY_PREFIX: z.string().default("parley:"),
+	RATE_LIMIT_ENABLED: booleanString.default(true),
+	RATE_LIMIT_PER_MINUTE: nonNegativeInteger(60),
+	RATE_LIMIT_AUTH_PER_MINUTE: nonNegativeInteger(10),
+	RATE_LIMITS: optionalText.transform((text, context) => {
+		try {
+			return parseRateLimitRules(`${defaultRuleText};${text ?? ""}`);
+		} catch (error) {
+			context.addIssue({ code: "custom", message: (error as Error).message });
+			return z.NEVER;
+		}
+	}),
+	RATE_LIMIT_FAILURE_MODE: z.enum(["open", "closed"]).default("open"),
 	IDEMPOTENCY_TTL_SECONDS: positiveInteger(24 * 3600),
 	IDEMPOTENCY_LOCK_SECONDS: positiveInteger(600),
 	DOCUMENT_MAX_BYTES: positiveInteger(10 * 1_048_576),
@@ -161,6 +181,15 @@ function toConfig(environment: z.output<typeof environmentSchema>) {
 		cors: { origins: environment.CORS_ORIGINS, credentials: environment.CORS_CREDENTIALS },
 		trustProxy: environment.TRUST_PROXY,
 		metricsEnabled: environment.METRICS_ENABLED,
+		redis: environment.REDIS_URL ? { url: environment.REDIS_URL, keyPrefix: environment.REDIS_KEY_PREFIX } : undefined,
+		rateLimits: {
+			enabled: environment.RATE_LIMIT_ENABLED,
+			perMinute: environment.RATE_LIMIT_PER_MINUTE,
+			authenticationPerMinute: environment.RATE_LIMIT_AUTH_PER_MINUTE,
+			/** The built-in rules (POST /v1/prompts 1/s and 10/min), then RATE_LIMITS, which override them. */
+			rules: environment.RATE_LIMITS,
+			failureMode: environment.RATE_LIMIT_FAILURE_MODE,
+		},
 		idempotency: {
 			/** How long a completed request's response is replayed to repeats of its key. */
 			ttlMs: environment.IDEMPOTENCY_TTL_SECONDS * 1000,

@@ -60,6 +60,7 @@ export const errorCatalogue = {
 		retryable: false,
 	},
 	unsupported_media_type: { status: 415, title: "Unsupported content type", retryable: false },
+	rate_limited: { status: 429, title: "Too many requests; slow down", retryable: true },
 	internal_error: { status: 500, title: "Internal server error", retryable: true },
 	provider_error: { status: 502, title: "The model provider returned an error", retryable: true },
 	provider_rejected: {
@@ -70,6 +71,11 @@ export const errorCatalogue = {
 	provider_unavailable: {
 		status: 503,
 		title: "The model provider is unavailable; its circuit is open",
+		retryable: true,
+	},
+	rate_limit_unavailable: {
+		status: 503,
+		title: "Rate limits cannot be checked right now (their store is down)",
 		retryable: true,
 	},
 	provider_overloaded: {

@@ -25,6 +25,8 @@ import { seedDemoKnowledge } from "./rag/demo-knowledge/seed-demo-knowledge.js";
 import { createDocumentService } from "./rag/document-service.js";
 import { operatorPrincipal } from "./rag/operator-principal.js";
 import { cacheTermStatistics } from "./rag/term-statistics-cache.js";
+import { createRateLimitStore } from "./ratelimit/create-rate-limit-store.js";
+import { createRedisConnection } from "./redis/redis-connection.js";
 import { createStore } from "./store/create-store.js";
 import { createUserService } from "./users/user-service.js";
 
@@ -45,6 +47,10 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
 	const logger = createLogger({ level: config.logLevel, destination: overrides.logDestination });
 	const metrics = createMetrics();
 	const store = await createStore(config.databaseUrl);
+	const redis = config.redis && createRedisConnection(config.redis.url, logger);
+	const closeRedis = async () => {
+		if (redis) await redis.quit().catch(() => redis.disconnect());
+	};
 	try {
 		await store.migrate();
 		const signingKeys = await loadSigningKeys({
@@ -133,6 +139,9 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
 			completions: createCompletionsService({ store, models, grounding, defaultTopK: topK }),
 			memory,
 			documents,
+			rateLimits: createRateLimitStore(
+				redis && config.redis && { connection: redis, keyPrefix: config.redis.keyPrefix },
+			),
 			prompts: createPromptLog({
 				store,
 				documents,
@@ -146,10 +155,13 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
 				// Memories being learnt from the last messages are written before the store closes.
 				await memory.idle();
 				await models.close();
+				await dependencies.rateLimits.close();
+				await closeRedis();
 				await store.close();
 			},
 		};
 	} catch (error) {
+		await closeRedis();
 		await store.close();
 		throw error;
 	}

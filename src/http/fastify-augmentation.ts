@@ -19,5 +19,7 @@ declare module "fastify" {
 		openAiErrors?: boolean;
 		/** The route creates something and honours Idempotency-Key (http/idempotency.ts). */
 		idempotent?: boolean;
+		/** Login-like route: attempts are limited per IP and per account named in the body. */
+		guardsAccount?: boolean;
 	}
 }

@@ -77,7 +77,22 @@ const idempotencyKeyParameter = {
 	schema: { type: "string", minLength: 1, maxLength: 255 },
 };
 
-type OpenApiDocument = { paths?: Record<string, Record<string, { parameters?: unknown[] }>> };
+type OpenApiOperation = { parameters?: unknown[]; responses?: Record<string, unknown>; security?: unknown[] };
+type OpenApiDocument = { paths?: Record<string, Record<string, OpenApiOperation>> };
+
+/**
+ * Statuses every route of a kind may answer with, added from the route's own documented problem
+ * response (every authenticated route documents 401): rate limits on authenticated routes, the
+ * Idempotency-Key outcomes on creating ones.
+ */
+function addProblemResponses(operation: OpenApiOperation, statuses: Record<string, string>): void {
+	const responses = operation.responses;
+	const template = responses?.["401"] ?? responses?.["400"];
+	if (responses === undefined || typeof template !== "object" || template === null) return;
+	for (const [status, description] of Object.entries(statuses)) {
+		responses[status] ??= { ...template, description };
+	}
+}
 
 /** OpenAPI generated from the routes' zod schemas; Swagger UI at /docs, a reference page at /redoc. */
 export async function registerOpenApi(app: FastifyInstance, options: { publicUrl: string }): Promise<void> {
@@ -94,9 +109,21 @@ export async function registerOpenApi(app: FastifyInstance, options: { publicUrl
 			const document = (
 				"openapiObject" in documents ? documents.openapiObject : documents.swaggerObject
 			) as OpenApiDocument;
+			for (const operations of Object.values(document.paths ?? {})) {
+				for (const operation of Object.values(operations)) {
+					if (operation.responses?.["401"] !== undefined) {
+						addProblemResponses(operation, { "429": "Rate limited: see Retry-After and the RateLimit header" });
+					}
+				}
+			}
 			for (const { path, method } of idempotentOperations) {
 				const operation = document.paths?.[path]?.[method];
-				if (operation !== undefined) operation.parameters = [...(operation.parameters ?? []), idempotencyKeyParameter];
+				if (operation === undefined) continue;
+				operation.parameters = [...(operation.parameters ?? []), idempotencyKeyParameter];
+				addProblemResponses(operation, {
+					"409": "A request with this Idempotency-Key is still running (Retry-After)",
+					"422": "This Idempotency-Key was used with a different request",
+				});
 			}
 			return document as never;
 		},

@@ -56,6 +56,17 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
 			labelNames: ["outcome"] as const,
 			registers: [registry],
 		}),
+		rateLimitRejections: new Counter({
+			name: "parley_rate_limit_rejections_total",
+			help: "Requests refused with 429 by a rate limit, by route",
+			labelNames: ["route"] as const,
+			registers: [registry],
+		}),
+		rateLimitStoreErrors: new Counter({
+			name: "parley_rate_limit_store_errors_total",
+			help: "Rate limit checks that could not reach their store (Redis down); RATE_LIMIT_FAILURE_MODE decides the outcome",
+			registers: [registry],
+		}),
 		llmCircuitTransitions: new Counter({
 			name: "parley_llm_circuit_transitions_total",
 			help: "Circuit breaker state changes per provider and model",

@@ -30,7 +30,16 @@ export async function startParley(
 	const dataDirectory = environment.DATA_DIR ?? (await mkdtemp(path.join(tmpdir(), "parley-test-")));
 	const config = loadConfig(
 		{},
-		{ DATA_DIR: dataDirectory, HOST: "127.0.0.1", PORT: "0", NODE_ENV: "test", LOG_LEVEL: "info", ...environment },
+		{
+			DATA_DIR: dataDirectory,
+			HOST: "127.0.0.1",
+			PORT: "0",
+			NODE_ENV: "test",
+			LOG_LEVEL: "info",
+			// Suites register many users from one address; rate-limits.test.ts turns limits on.
+			RATE_LIMIT_ENABLED: "false",
+			...environment,
+		},
 	);
 	const logLines: string[] = [];
 	const logDestination = new Writable({

@@ -25,11 +25,12 @@ export function authRoutes(dependencies: { auth: AuthService; signingKeys: Signi
 	const { auth } = dependencies;
 	return async (app) => {
 		const publicRoute = { access: "public" as const };
+		const passwordRoute = { access: "public" as const, guardsAccount: true };
 
 		app.post(
 			"/v1/auth/register",
 			{
-				config: publicRoute,
+				config: passwordRoute,
 				schema: {
 					tags: ["auth"],
 					summary: "Create an account",
@@ -44,7 +45,7 @@ export function authRoutes(dependencies: { auth: AuthService; signingKeys: Signi
 		app.post(
 			"/v1/auth/login",
 			{
-				config: publicRoute,
+				config: passwordRoute,
 				schema: {
 					tags: ["auth"],
 					summary: "Log in with email or username and password",
