@@ -67,6 +67,12 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
 			help: "Rate limit checks that could not reach their store (Redis down); RATE_LIMIT_FAILURE_MODE decides the outcome",
 			registers: [registry],
 		}),
+		responseCacheLookups: new Counter({
+			name: "parley_response_cache_lookups_total",
+			help: "Response cache lookups by kind (exact, semantic) and outcome (hit, miss)",
+			labelNames: ["kind", "outcome"] as const,
+			registers: [registry],
+		}),
 		llmCircuitTransitions: new Counter({
 			name: "parley_llm_circuit_transitions_total",
 			help: "Circuit breaker state changes per provider and model",

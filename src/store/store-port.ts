@@ -1,3 +1,4 @@
+import type { KeyValueCache } from "../cache/key-value-cache-port.js";
 import type { IdempotencyRepository } from "./idempotency-port.js";
 import type { KnowledgeRepository } from "./knowledge-port.js";
 import type { MemoryRepository } from "./memory-port.js";
@@ -235,6 +236,8 @@ export interface Store {
 	readonly memories: MemoryRepository;
 	/** Idempotency-Key records (store/idempotency-port.ts). */
 	readonly idempotency: IdempotencyRepository;
+	/** The response cache's table (RESPONSE_CACHE_STORE=sql). */
+	readonly responseCache: KeyValueCache;
 	readonly users: UserRepository;
 	readonly refreshTokens: RefreshTokenRepository;
 	readonly apiKeys: ApiKeyRepository;

@@ -185,6 +185,18 @@ export const sqliteMigrations: Readonly<Record<string, Migration>> = {
 			await sql`CREATE INDEX idempotency_records_expiry ON idempotency_records (expires_at)`.execute(database);
 		},
 	},
+
+	"0008_response_cache": {
+		async up(database: Kysely<unknown>) {
+			// Keys are hashes of what was asked and by whom; values are the cached answers as JSON.
+			await sql`CREATE TABLE response_cache (
+				key TEXT PRIMARY KEY,
+				value TEXT NOT NULL,
+				expires_at INTEGER NOT NULL
+			) WITHOUT ROWID, STRICT`.execute(database);
+			await sql`CREATE INDEX response_cache_expiry ON response_cache (expires_at)`.execute(database);
+		},
+	},
 };
 
 /**

@@ -9,6 +9,7 @@ import { createSqliteKnowledgeRepository } from "./sqlite-knowledge-repository.j
 import { createSqliteMemoryRepository } from "./sqlite-memory-repository.js";
 import { migrateSqliteDatabase } from "./sqlite-migrations.js";
 import { createSqliteRefreshTokenRepository } from "./sqlite-refresh-token-repository.js";
+import { createSqliteResponseCacheRepository } from "./sqlite-response-cache-repository.js";
 import { createSqliteUserRepository } from "./sqlite-user-repository.js";
 import { createWriteQueue, type WriteQueueOptions } from "./sqlite-write-queue.js";
 
@@ -42,6 +43,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
 		knowledge: createSqliteKnowledgeRepository(dependencies),
 		memories: createSqliteMemoryRepository(dependencies),
 		idempotency: createSqliteIdempotencyRepository(dependencies),
+		responseCache: createSqliteResponseCacheRepository(dependencies),
 
 		async migrate() {
 			// Exclusive: the migration keeps a transaction open across awaits, which a batch of
