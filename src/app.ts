@@ -12,7 +12,7 @@ import type { ConversationService } from "./chat/conversation-service.js";
 import type { PromptLog } from "./chat/prompt-log.js";
 import type { Config } from "./config.js";
 import { registerAuthentication } from "./http/authentication.js";
-import { registerErrorHandling } from "./http/error-handler.js";
+import { answerClientError, registerErrorHandling } from "./http/error-handler.js";
 import { registerIdempotency } from "./http/idempotency.js";
 import { registerOpenApi } from "./http/openapi.js";
 import { registerRateLimiting } from "./http/rate-limiting.js";
@@ -86,6 +86,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
 		trustProxy: config.trustProxy,
 		routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
 		return503OnClosing: true,
+		clientErrorHandler: answerClientError,
 	});
 
 	app.setValidatorCompiler(validatorCompiler);

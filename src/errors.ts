@@ -14,6 +14,7 @@ export interface ErrorDefinition {
 
 export const errorCatalogue = {
 	validation_failed: { status: 400, title: "The request is not valid", retryable: false },
+	malformed_request: { status: 400, title: "The request is not valid HTTP", retryable: false },
 	invalid_json: { status: 400, title: "The request body is not valid JSON", retryable: false },
 	invalid_idempotency_key: { status: 400, title: "The Idempotency-Key header is not valid", retryable: false },
 	invalid_cursor: { status: 400, title: "The pagination cursor is not valid", retryable: false },

@@ -1,8 +1,10 @@
+import { STATUS_CODES } from "node:http";
+import type { Duplex } from "node:stream";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from "fastify-type-provider-zod";
-import { AppError } from "../errors.js";
+import { AppError, errorCatalogue } from "../errors.js";
 import { ConversationMissingError, InvalidCursorError } from "../store/store-port.js";
-import { sendProblem } from "./problem.js";
+import { problemContentType, problemType, sendProblem } from "./problem.js";
 
 interface ValidationIssue {
 	location: string;
@@ -26,6 +28,28 @@ export function registerErrorHandling(app: FastifyInstance): void {
 
 	app.setNotFoundHandler((request, reply) =>
 		sendProblem(reply, new AppError("route_not_found", { detail: `${request.method} ${request.url.split("?")[0]}` })),
+	);
+}
+
+/**
+ * Requests Node's HTTP parser refuses (a line break inside a header, a broken request line) never
+ * reach a route; they still get a problem document, and the connection is closed.
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+	if (socket.destroyed || !socket.writable) return;
+	const tooLarge = error.code === "HPE_HEADER_OVERFLOW";
+	const code = tooLarge ? "payload_too_large" : "malformed_request";
+	const definition = errorCatalogue[code];
+	const body = JSON.stringify({
+		type: problemType(code),
+		title: definition.title,
+		status: definition.status,
+		code,
+		detail: tooLarge ? "the request headers are too large" : "the request could not be parsed as HTTP/1.1",
+	});
+	socket.end(
+		`HTTP/1.1 ${definition.status} ${STATUS_CODES[definition.status]}\r\n` +
+			`content-type: ${problemContentType}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
 	);
 }
 

@@ -80,6 +80,8 @@ export interface ModelRouterDependencies {
 	clock?: { now(): number };
 }
 
+const modelIdPattern = /^[\x21-\x7e]{1,200}$/;
+
 /** Resolutions and per-model state are cached; ids come from clients, so both are bounded. */
 const maxCachedModels = 1000;
 
@@ -100,6 +102,10 @@ export function createModelRouter(dependencies: ModelRouterDependencies): ModelR
 	}
 
 	function resolveUncached(requested: string): ResolvedModel {
+		// Ids travel into headers (x-parley-model), logs and upstream URLs: visible ASCII only.
+		if (!modelIdPattern.test(requested)) {
+			throw unknownModel("Model ids are 1 to 200 visible ASCII characters, without spaces or line breaks.");
+		}
 		const slash = requested.indexOf("/");
 		const prefix = slash === -1 ? undefined : requested.slice(0, slash);
 		if (prefix !== undefined && providerNames.has(prefix)) {

@@ -91,7 +91,11 @@ export const profilePatchBody = z
 			.record(z.string().max(100), z.unknown())
 			.refine((value) => JSON.stringify(value).length <= 16_384, "at most 16 KiB of preferences")
 			.optional(),
-		default_model: z.string().min(1).max(200).nullable().optional(),
+		default_model: z
+			.string()
+			.regex(/^[\x21-\x7e]{1,200}$/, "a model id: 1 to 200 visible ASCII characters, no spaces")
+			.nullable()
+			.optional(),
 		memory_enabled: z.boolean().optional().describe("Switch memory on or off (also PUT /v1/memories/settings)"),
 	})
 	.meta({
