@@ -131,6 +131,11 @@ const environmentSchema = z.object({
 		}
 	}),
 	RATE_LIMIT_FAILURE_MODE: z.enum(["open", "closed"]).default("open"),
+	RESPONSE_CACHE: z.enum(["off", "exact", "semantic"]).default("exact"),
+	RESPONSE_CACHE_STORE: z.enum(["memory", "sql", "redis"]).optional(),
+	RESPONSE_CACHE_TTL_SECONDS: positiveInteger(3600),
+	RESPONSE_CACHE_MAX_ENTRIES: positiveInteger(10_000),
+	SEMANTIC_CACHE_THRESHOLD: z.coerce.number().min(0).max(1).default(0.92),
 	IDEMPOTENCY_TTL_SECONDS: positiveInteger(24 * 3600),
 	IDEMPOTENCY_LOCK_SECONDS: positiveInteger(600),
 	DOCUMENT_MAX_BYTES: positiveInteger(10 * 1_048_576),
@@ -189,6 +194,14 @@ function toConfig(environment: z.output<typeof environmentSchema>) {
 			/** The built-in rules (POST /v1/prompts 1/s and 10/min), then RATE_LIMITS, which override them. */
 			rules: environment.RATE_LIMITS,
 			failureMode: environment.RATE_LIMIT_FAILURE_MODE,
+		},
+		responseCache: {
+			/** off: never; exact: deterministic requests (temperature 0, or `cache: true`); semantic: also similar questions. */
+			mode: environment.RESPONSE_CACHE,
+			store: environment.RESPONSE_CACHE_STORE ?? (environment.REDIS_URL ? "redis" : "memory"),
+			ttlMs: environment.RESPONSE_CACHE_TTL_SECONDS * 1000,
+			maxEntries: environment.RESPONSE_CACHE_MAX_ENTRIES,
+			semanticThreshold: environment.SEMANTIC_CACHE_THRESHOLD,
 		},
 		idempotency: {
 			/** How long a completed request's response is replayed to repeats of its key. */
@@ -341,6 +354,9 @@ function retrievalProblems(config: Config): string[] {
 /** Settings that are fine on a laptop and dangerous on a server. */
 function productionProblems(config: Config, environment: z.output<typeof environmentSchema>): string[] {
 	const problems: string[] = retrievalProblems(config);
+	if (config.responseCache.store === "redis" && config.redis === undefined) {
+		problems.push("RESPONSE_CACHE_STORE: redis needs REDIS_URL");
+	}
 	if (config.cors.credentials && config.cors.origins.includes("*")) {
 		problems.push("CORS_ORIGINS: '*' cannot be combined with CORS_CREDENTIALS=true");
 	}
