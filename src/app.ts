@@ -24,6 +24,7 @@ import { openAiRoutes } from "./http/routes/openai-routes.js";
 import { opsRoutes } from "./http/routes/ops-routes.js";
 import { promptRoutes } from "./http/routes/prompt-routes.js";
 import { userRoutes } from "./http/routes/user-routes.js";
+import { routingHeaderNames } from "./http/routing-headers.js";
 import type { ModelRouter } from "./llm/model-router.js";
 import type { MemoryService } from "./memory/memory-service.js";
 import type { Metrics } from "./observability/metrics.js";
@@ -114,7 +115,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
 		await app.register(cors, {
 			origin: config.cors.origins.includes("*") ? "*" : config.cors.origins,
 			credentials: config.cors.credentials,
-			exposedHeaders: ["x-request-id", "retry-after", "x-parley-model", "x-parley-attempts"],
+			exposedHeaders: ["x-request-id", "retry-after", ...routingHeaderNames],
 		});
 	}
 	registerAuthentication(app, {
