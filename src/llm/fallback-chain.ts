@@ -1,6 +1,6 @@
 import { AppError, type ErrorCode } from "../errors.js";
 import type { Metrics } from "../observability/metrics.js";
-import type { ModelCallOptions } from "./model-port.js";
+import type { ModelCallOptions, ProviderCredentials } from "./model-port.js";
 
 /**
  * Fallback chains: the requested model first, then the next one whenever a model fails in a way
@@ -37,10 +37,18 @@ export interface ChainResult<Value, Candidate extends ChainCandidate> {
 	fallbacks: number;
 }
 
+export interface FallbackOptions<Candidate extends ChainCandidate> extends ModelCallOptions {
+	/**
+	 * Per-model credentials (a user's own keys, by provider). Without it, `credentials` go only to
+	 * models of the first model's provider, and the others use their configured keys.
+	 */
+	credentialsFor?: ((candidate: Candidate) => ProviderCredentials | undefined) | undefined;
+}
+
 export type WithFallbacks = <Candidate extends ChainCandidate, Value>(
 	chain: ModelChain<Candidate>,
 	call: (candidate: Candidate, options: ChainCallOptions) => Promise<Value>,
-	options?: ModelCallOptions,
+	options?: FallbackOptions<Candidate>,
 ) => Promise<ChainResult<Value, Candidate>>;
 
 /** Provider-side failures: the next model may well succeed where this one did not. */
@@ -76,17 +84,16 @@ export function createFallbackRunner(options: {
 					? deadline.signal
 					: AbortSignal.any([callerSignal, deadline.signal]);
 		const primaryProvider = chain[0].provider;
+		// Credentials belong to the provider they were given for; another provider in the chain is
+		// called with its configured key.
+		const credentialsFor =
+			callOptions.credentialsFor ??
+			((candidate: ChainCandidate) => (candidate.provider === primaryProvider ? callOptions.credentials : undefined));
 		try {
 			for (let index = 0; ; index++) {
 				const candidate = chain[index] as (typeof chain)[0];
 				try {
-					const value = await call(candidate, {
-						signal,
-						// Per-call credentials (a user's own key) belong to the provider of the model they were
-						// given for; another provider in the chain is called with its configured key.
-						credentials: candidate.provider === primaryProvider ? callOptions.credentials : undefined,
-						tally,
-					});
+					const value = await call(candidate, { signal, credentials: credentialsFor(candidate), tally });
 					return { value, answeredBy: candidate, attempts: tally.attempts, fallbacks: index };
 				} catch (error) {
 					if (deadline?.signal.aborted && !callerSignal?.aborted) throw deadline.signal.reason;

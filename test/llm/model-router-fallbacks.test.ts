@@ -231,6 +231,19 @@ describe("falling back", () => {
 		expect(primary.calls.map((call) => call.options.credentials)).toEqual([credentials, credentials]);
 		expect(secondary.calls.map((call) => call.options.credentials)).toEqual([undefined]);
 	});
+
+	it("asks credentialsFor, when given, for every model's credentials", async () => {
+		const primary = scriptedAdapter("openai", () => ({ type: "fail", status: 500 }));
+		const secondary = scriptedAdapter("anthropic", () => ({ type: "answer", text: "ok" }));
+		const { router } = createRouter([primary, secondary], { LLM_MAX_RETRIES: "0" });
+		await router.withFallbacks(
+			router.resolveChain("openai/a", ["anthropic/c"]),
+			(model, options) => router.complete(model, request, options),
+			{ credentialsFor: (model) => ({ apiKey: `key-for-${model.provider}` }) },
+		);
+		expect(primary.calls[0]?.options.credentials).toEqual({ apiKey: "key-for-openai" });
+		expect(secondary.calls[0]?.options.credentials).toEqual({ apiKey: "key-for-anthropic" });
+	});
 });
 
 describe("streams", () => {
