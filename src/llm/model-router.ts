@@ -210,12 +210,15 @@ export function createModelRouter(dependencies: ModelRouterDependencies): ModelR
 	});
 
 	function resolveChain(modelId?: string | null, models?: readonly string[]): ModelChain<ResolvedModel> {
-		const requested =
-			models === undefined || models.length === 0
-				? [resolve(modelId), ...configuredFallbacks]
-				: [...(modelId?.trim() ? [resolve(modelId)] : []), ...models.map((id) => resolve(id))];
-		const chain = [...new Map(requested.map((resolved) => [resolved.id, resolved])).values()];
-		return chain as unknown as ModelChain<ResolvedModel>;
+		const ownList = models !== undefined && models.length > 0;
+		const first = !ownList || modelId?.trim() ? resolve(modelId) : resolve(models[0]);
+		// The common case, on every request: one model, nothing to merge.
+		if (!ownList && configuredFallbacks.length === 0) return [first];
+		const chain: [ResolvedModel, ...ResolvedModel[]] = [first];
+		for (const next of ownList ? models.map((id) => resolve(id)) : configuredFallbacks) {
+			if (!chain.some((model) => model.id === next.id)) chain.push(next);
+		}
+		return chain;
 	}
 
 	function callOptions(options: RoutedCallOptions | undefined) {
