@@ -39,10 +39,13 @@ export interface ChainResult<Value, Candidate extends ChainCandidate> {
 
 export interface FallbackOptions<Candidate extends ChainCandidate> extends ModelCallOptions {
 	/**
-	 * Per-model credentials (a user's own keys, by provider). Without it, `credentials` go only to
-	 * models of the first model's provider, and the others use their configured keys.
+	 * Per-model credentials (a user's own keys, by provider), looked up as each model's turn comes.
+	 * Without it, `credentials` go only to models of the first model's provider, and the others use
+	 * their configured keys.
 	 */
-	credentialsFor?: ((candidate: Candidate) => ProviderCredentials | undefined) | undefined;
+	credentialsFor?:
+		| ((candidate: Candidate) => ProviderCredentials | undefined | Promise<ProviderCredentials | undefined>)
+		| undefined;
 }
 
 export type WithFallbacks = <Candidate extends ChainCandidate, Value>(
@@ -93,7 +96,8 @@ export function createFallbackRunner(options: {
 			for (let index = 0; ; index++) {
 				const candidate = chain[index] as (typeof chain)[0];
 				try {
-					const value = await call(candidate, { signal, credentials: credentialsFor(candidate), tally });
+					const credentials = await credentialsFor(candidate);
+					const value = await call(candidate, { signal, credentials, tally });
 					return { value, answeredBy: candidate, attempts: tally.attempts, fallbacks: index };
 				} catch (error) {
 					if (deadline?.signal.aborted && !callerSignal?.aborted) throw deadline.signal.reason;

@@ -239,7 +239,7 @@ describe("falling back", () => {
 		await router.withFallbacks(
 			router.resolveChain("openai/a", ["anthropic/c"]),
 			(model, options) => router.complete(model, request, options),
-			{ credentialsFor: (model) => ({ apiKey: `key-for-${model.provider}` }) },
+			{ credentialsFor: async (model) => ({ apiKey: `key-for-${model.provider}` }) },
 		);
 		expect(primary.calls[0]?.options.credentials).toEqual({ apiKey: "key-for-openai" });
 		expect(secondary.calls[0]?.options.credentials).toEqual({ apiKey: "key-for-anthropic" });
