@@ -30,6 +30,7 @@ describe("fallback chains over HTTP", () => {
 			LLM_MAX_RETRIES: "1",
 			LLM_RETRY_BASE_DELAY_MS: "5",
 			LLM_BREAKER_THRESHOLD: "1000",
+			LLM_STREAM_IDLE_TIMEOUT_MS: "400",
 		});
 		client = apiClient(parley.url);
 		token = (await signUp(client, "fallbacks@example.com")).accessToken;
@@ -174,6 +175,30 @@ describe("fallback chains over HTTP", () => {
 		expect(flaky.requests).toHaveLength(1);
 		expect(backup.requests).toHaveLength(0);
 		expect(await historyOf("broken after a token")).toHaveLength(0);
+	});
+
+	it("gives up on a stream that goes silent: before its first token it falls back, after it ends with provider_timeout", async () => {
+		flaky.script({ type: "stall", afterEvents: 1 }, { type: "stall", afterEvents: 1 });
+		const silentBeforeAnswer = await fetch(`${parley.url}/v1/chat`, {
+			method: "POST",
+			headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+			body: JSON.stringify({ prompt: "silent before answering", stream: true, model: "quiet" }),
+		});
+		expect(silentBeforeAnswer.headers.get("x-parley-model")).toBe("openai/backup-model");
+		expect((await readEvents(silentBeforeAnswer)).at(-1)?.event).toBe("message-end");
+
+		flaky.reset();
+		backup.reset();
+		flaky.script({ type: "stall", afterEvents: 3 });
+		const silentMidAnswer = await fetch(`${parley.url}/v1/chat`, {
+			method: "POST",
+			headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+			body: JSON.stringify({ prompt: "silent mid-answer", stream: true, model: "quiet" }),
+		});
+		const events = await readEvents(silentMidAnswer);
+		expect(events.at(-1)).toMatchObject({ event: "error", data: { code: "provider_timeout" } });
+		expect(backup.requests).toHaveLength(0);
+		expect(await historyOf("silent mid-answer")).toHaveLength(0);
 	});
 
 	it("does not fall back when the provider rejects the request as invalid", async () => {
