@@ -23,7 +23,8 @@ describe("2,000 requests through a chaotic provider with a fallback", () => {
 		chaos = createChaos({
 			seed: 20_261_123,
 			// 30% of calls fail. A stream cut after its first token cannot be saved by design (the
-			// client already has part of the answer); those are rare here and counted exactly below.
+			// client already has part of the answer): 0.1% of streaming requests meet that on their
+			// first call (1 with this seed), and exactly those must fail.
 			odds: {
 				serverError: 0.08,
 				hang: 0.04,

@@ -20,7 +20,11 @@ export interface ChaosOdds {
 	rateLimitedForASecond: number;
 	/** Starts answering, then the connection goes before the first token (or mid-way through a JSON body). */
 	dropBeforeAnswer: number;
-	/** Streams only: the connection goes after some tokens. Nothing can save such a request once they went out. */
+	/**
+	 * Streams only, and only a request's first call: the connection goes after some tokens. Nothing
+	 * can save such a request once they went out; keeping it to first calls fixes how many requests
+	 * it can ruin (at most those the seed picks), whatever the timing of retries.
+	 */
 	dropAfterFirstToken: number;
 }
 
@@ -57,7 +61,7 @@ export function createChaos(options: { seed: number; odds: ChaosOdds }): Chaos {
 		const draws = mulberry32(hashText(`${options.seed}\u0000${key}\u0000${call}`));
 		let roll = draws();
 		for (const [fate, odds] of ordered) {
-			if (fate === "dropAfterFirstToken" && !streaming) continue;
+			if (fate === "dropAfterFirstToken" && (!streaming || call > 0)) continue;
 			if (roll < odds) return { fate, draw: draws() };
 			roll -= odds;
 		}
