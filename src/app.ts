@@ -26,6 +26,7 @@ import { openAiRoutes } from "./http/routes/openai-routes.js";
 import { opsRoutes } from "./http/routes/ops-routes.js";
 import { promptRoutes } from "./http/routes/prompt-routes.js";
 import { userRoutes } from "./http/routes/user-routes.js";
+import { routingHeaderNames } from "./http/routing-headers.js";
 import type { ModelRouter } from "./llm/model-router.js";
 import type { MemoryService } from "./memory/memory-service.js";
 import type { Metrics } from "./observability/metrics.js";
@@ -124,8 +125,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
 			exposedHeaders: [
 				"x-request-id",
 				"retry-after",
-				"x-parley-model",
-				"x-parley-attempts",
+				...routingHeaderNames,
 				"ratelimit",
 				"ratelimit-policy",
 				"idempotent-replayed",

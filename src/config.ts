@@ -91,6 +91,9 @@ const environmentSchema = z.object({
 	AWS_REGION: optionalText,
 	LLM_TIMEOUT_MS: positiveInteger(60_000),
 	LLM_CONNECT_TIMEOUT_MS: positiveInteger(10_000),
+	LLM_STREAM_IDLE_TIMEOUT_MS: positiveInteger(60_000),
+	LLM_TOTAL_TIMEOUT_MS: nonNegativeInteger(0),
+	LLM_FALLBACKS: commaList,
 	LLM_MAX_RETRIES: nonNegativeInteger(2),
 	LLM_RETRY_BASE_DELAY_MS: nonNegativeInteger(200),
 	LLM_RETRY_MAX_DELAY_MS: positiveInteger(10_000),
@@ -271,6 +274,12 @@ function toConfig(environment: z.output<typeof environmentSchema>) {
 			bedrock: provider === "bedrock" || environment.AWS_REGION ? { region: environment.AWS_REGION } : undefined,
 			timeoutMs: environment.LLM_TIMEOUT_MS,
 			connectTimeoutMs: environment.LLM_CONNECT_TIMEOUT_MS,
+			/** A stream (or a response body) that sends nothing for this long is given up on. */
+			streamIdleTimeoutMs: environment.LLM_STREAM_IDLE_TIMEOUT_MS,
+			/** Deadline for a whole call, retries and fallbacks included, until the answer starts; 0 = none. */
+			totalTimeoutMs: environment.LLM_TOTAL_TIMEOUT_MS,
+			/** Public model ids tried in order after the requested model fails (validated at start-up). */
+			fallbacks: environment.LLM_FALLBACKS,
 			maxRetries: environment.LLM_MAX_RETRIES,
 			retryBaseDelayMs: environment.LLM_RETRY_BASE_DELAY_MS,
 			retryMaxDelayMs: environment.LLM_RETRY_MAX_DELAY_MS,

@@ -5,8 +5,11 @@ import { createRuntime } from "./runtime.js";
 /** Bootstrap: configuration, composition, listen, graceful shutdown. */
 async function main(): Promise<void> {
 	let config: ReturnType<typeof loadConfig>;
+	let runtime: Awaited<ReturnType<typeof createRuntime>>;
 	try {
 		config = loadConfig();
+		// Composition checks the settings that need the providers (LLM_FALLBACKS, MEMORY_MODEL).
+		runtime = await createRuntime(config);
 	} catch (error) {
 		if (error instanceof ConfigError) {
 			console.error(error.message);
@@ -14,7 +17,6 @@ async function main(): Promise<void> {
 		}
 		throw error;
 	}
-	const runtime = await createRuntime(config);
 	const app = await buildApp(runtime.dependencies);
 	const logger = runtime.dependencies.logger;
 

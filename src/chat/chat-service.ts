@@ -1,7 +1,7 @@
 import type { Principal } from "../auth/principal.js";
 import { AppError } from "../errors.js";
 import type { ChatMessage, FinishReason, ModelStreamPart, TokenUsage } from "../llm/model-port.js";
-import type { ModelRouter, ResolvedModel } from "../llm/model-router.js";
+import type { ModelChain, ModelRouter, ResolvedModel } from "../llm/model-router.js";
 import { estimateTokens, estimateUsage } from "../llm/token-estimate.js";
 import { newId } from "../store/ids.js";
 import type { InteractionEndpoint, InteractionRecord, Store } from "../store/store-port.js";
@@ -20,6 +20,8 @@ export interface ChatRequest {
 	/** Continue this conversation; a new one is created when absent (chat endpoint only). */
 	conversationId?: string | undefined;
 	model?: string | undefined;
+	/** Models to try in order (after `model`, when given) instead of LLM_FALLBACKS. */
+	models?: string[] | undefined;
 	system?: string | undefined;
 	temperature?: number | undefined;
 	maxTokens?: number | undefined;
@@ -44,7 +46,10 @@ export interface ChatTurn {
 	usageEstimated: boolean;
 	finishReason: FinishReason;
 	latencyMs: number;
+	/** Attempts across retries and fallbacks. */
 	attempts: number;
+	/** Models that failed before the one that answered. */
+	fallbacks: number;
 	createdAt: number;
 	/** The retrieved passages the answer was grounded on, numbered as cited. */
 	citations: Citation[];
@@ -55,7 +60,10 @@ export interface ChatTurn {
 export interface ChatStream {
 	interactionId: string;
 	conversationId: string | null;
+	/** The model answering (the stream opens only once one has begun). */
 	model: string;
+	attempts: number;
+	fallbacks: number;
 	citations: Citation[];
 	/** Text as it arrives. Throws the failure, if the model fails. */
 	deltas: AsyncIterable<string>;
@@ -65,7 +73,9 @@ export interface ChatStream {
 
 interface PreparedTurn {
 	request: ChatRequest;
+	/** The requested model, first of the chain: the context window is fitted to it. */
 	resolved: ResolvedModel;
+	chain: ModelChain<ResolvedModel>;
 	messages: ChatMessage[];
 	/** The system prompt as the user gave it (stored); the model also got the grounding. */
 	system: string | null;
@@ -98,8 +108,10 @@ export function createChatService(options: {
 		const userId = request.principal.userId;
 		// Read once per turn: the default model, and the memory switch for grounding.
 		const user = await store.users.findById(userId);
-		const requestedModel = request.model ?? user?.defaultModel ?? undefined;
-		const resolved = models.resolve(requestedModel);
+		// A request's own model list replaces the user's default, as it replaces LLM_FALLBACKS.
+		const requestedModel = request.model ?? (request.models === undefined ? user?.defaultModel : undefined);
+		const chain = models.resolveChain(requestedModel, request.models);
+		const resolved = chain[0];
 
 		let history: InteractionRecord[] = [];
 		let conversationId: string | null = null;
@@ -148,6 +160,7 @@ export function createChatService(options: {
 		return {
 			request,
 			resolved,
+			chain,
 			messages: built.messages,
 			system,
 			grounding,
@@ -161,7 +174,15 @@ export function createChatService(options: {
 
 	async function persist(
 		turn: PreparedTurn,
-		outcome: { text: string; finishReason: FinishReason; usage: TokenUsage | null; attempts: number },
+		outcome: {
+			text: string;
+			finishReason: FinishReason;
+			usage: TokenUsage | null;
+			/** The model that answered: the interaction (and its cost) is its. */
+			answeredBy: ResolvedModel;
+			attempts: number;
+			fallbacks: number;
+		},
 	): Promise<ChatTurn> {
 		const usage = outcome.usage ?? estimateUsage(turn.messages, outcome.text);
 		const createdAt = now();
@@ -171,8 +192,8 @@ export function createChatService(options: {
 			conversationId: turn.conversationId,
 			apiKeyId: turn.request.principal.apiKeyId,
 			endpoint: turn.request.endpoint,
-			provider: turn.resolved.provider,
-			model: turn.resolved.id,
+			provider: outcome.answeredBy.provider,
+			model: outcome.answeredBy.id,
 			system: turn.system,
 			prompt: turn.request.prompt,
 			response: outcome.text,
@@ -197,7 +218,7 @@ export function createChatService(options: {
 		options.memory?.observe(turn.request.principal, {
 			message: turn.request.prompt,
 			interactionId: interaction.id,
-			model: { provider: turn.resolved.provider, model: turn.resolved.model },
+			model: { provider: outcome.answeredBy.provider, model: outcome.answeredBy.model },
 		});
 		return {
 			interactionId: interaction.id,
@@ -211,6 +232,7 @@ export function createChatService(options: {
 			finishReason: outcome.finishReason,
 			latencyMs: interaction.latencyMs,
 			attempts: outcome.attempts,
+			fallbacks: outcome.fallbacks,
 			createdAt,
 			citations: turn.grounding.citations,
 			passages: turn.grounding.passages,
@@ -227,18 +249,30 @@ export function createChatService(options: {
 		/** One turn, answered whole. */
 		async complete(request: ChatRequest): Promise<ChatTurn> {
 			const turn = await prepare(request);
-			const result = await models.complete(turn.resolved, modelRequest(turn), { signal: request.signal });
-			return persist(turn, result);
+			const { value, answeredBy, attempts, fallbacks } = await models.withFallbacks(
+				turn.chain,
+				(resolved, callOptions) => models.complete(resolved, modelRequest(turn), callOptions),
+				{ signal: request.signal },
+			);
+			return persist(turn, { ...value, answeredBy, attempts, fallbacks });
 		},
 
 		/**
-		 * One turn, streamed. The model is read to the end and the turn stored even if the caller
+		 * One turn, streamed. Resolves once a model's answer has begun (failures before that, fallbacks
+		 * exhausted, reject). The model is read to the end and the turn stored even if the caller
 		 * stops reading `deltas` (a client that disconnects still gets its answer in history).
 		 */
 		async stream(request: ChatRequest): Promise<ChatStream> {
 			const turn = await prepare(request);
 			const deltas = createAsyncQueue<string>();
-			const parts = models.stream(turn.resolved, modelRequest(turn), {});
+			const {
+				value: parts,
+				answeredBy,
+				attempts,
+				fallbacks,
+			} = await models.withFallbacks(turn.chain, (resolved, callOptions) =>
+				models.openStream(resolved, modelRequest(turn), callOptions),
+			);
 			const completion = (async () => {
 				let text = "";
 				let finish: Extract<ModelStreamPart, { type: "finish" }> | undefined;
@@ -255,7 +289,9 @@ export function createChatService(options: {
 						text,
 						finishReason: finish?.finishReason ?? "stop",
 						usage: finish?.usage ?? null,
-						attempts: 1,
+						answeredBy,
+						attempts,
+						fallbacks,
 					});
 					deltas.close();
 					return stored;
@@ -269,7 +305,9 @@ export function createChatService(options: {
 			return {
 				interactionId: turn.interactionId,
 				conversationId: turn.conversationId,
-				model: turn.resolved.id,
+				model: answeredBy.id,
+				attempts,
+				fallbacks,
 				citations: turn.grounding.citations,
 				deltas,
 				completion,

@@ -1,7 +1,7 @@
 import type { Principal } from "../auth/principal.js";
 import { AppError } from "../errors.js";
 import type { ChatMessage, FinishReason, TokenUsage } from "../llm/model-port.js";
-import type { ModelRouter, ResolvedModel } from "../llm/model-router.js";
+import type { ModelChain, ModelRouter, ResolvedModel } from "../llm/model-router.js";
 import { estimateUsage } from "../llm/token-estimate.js";
 import { newId } from "../store/ids.js";
 import type { Store } from "../store/store-port.js";
@@ -17,6 +17,8 @@ export interface CompletionMessage {
 /** A validated Chat Completions request body; fields Parley does not know are kept and forwarded. */
 export interface CompletionBody extends Record<string, unknown> {
 	model?: string | undefined;
+	/** Models to try in order (OpenRouter's `models`), after `model` when given. Not forwarded. */
+	models?: string[] | undefined;
 	messages: CompletionMessage[];
 	stream?: boolean | undefined;
 	stream_options?: { include_usage?: boolean | undefined } | null | undefined;
@@ -38,7 +40,16 @@ export interface CompletionCaller {
 	requestId: string;
 }
 
-export interface CompletionStream {
+/** Which model answered and what it took, for the response headers. */
+export interface CompletionRouting {
+	/** Public id of the model that answered. */
+	model: string;
+	/** Attempts across retries and fallbacks. */
+	attempts: number;
+	fallbacks: number;
+}
+
+export interface CompletionStream extends CompletionRouting {
 	/** Bytes or text frames for the client, in order. Iterate to the end: the call is recorded when it ends. */
 	frames: AsyncIterable<Uint8Array | string>;
 }
@@ -61,12 +72,12 @@ export function createCompletionsService(options: {
 	const now = options.now ?? Date.now;
 
 	/**
-	 * The body to send: one copy without Parley's own fields, with the upstream's model id, and,
-	 * when `rag` is on, the grounding as a system message after the client's own system messages.
+	 * The body to send: one copy without Parley's own fields (each model of the chain sets its own
+	 * `model` on it), and, when `rag` is on, the grounding as a system message after the client's
+	 * own system messages.
 	 */
-	async function prepareBody(caller: CompletionCaller, resolved: ResolvedModel, body: CompletionBody) {
-		const { rag, k, collection, ...upstream } = body;
-		upstream.model = resolved.model;
+	async function prepareBody(caller: CompletionCaller, body: CompletionBody) {
+		const { rag, k, collection, models: _chain, ...upstream } = body;
 		if (rag !== true || !options.grounding) return { body: upstream as CompletionBody, citations: [] as Citation[] };
 		const grounding = await options.grounding.ground(caller.principal, lastUserText(body.messages), {
 			rag: true,
@@ -123,17 +134,31 @@ export function createCompletionsService(options: {
 	}
 
 	return {
-		resolve: (body: CompletionBody): ResolvedModel => models.resolve(body.model),
+		/** The models to try; unknown ids are refused here, before anything is called. */
+		resolve: (body: CompletionBody): ModelChain<ResolvedModel> => models.resolveChain(body.model, body.models),
 
 		async json(
 			caller: CompletionCaller,
-			resolved: ResolvedModel,
+			chain: ModelChain<ResolvedModel>,
 			requestBody: CompletionBody,
-		): Promise<{ body: Uint8Array | string; attempts: number }> {
+		): Promise<CompletionRouting & { body: Uint8Array | string }> {
 			const startedAt = now();
-			const { body, citations } = await prepareBody(caller, resolved, requestBody);
-			if (resolved.adapter.chatCompletions) {
-				const result = await models.forwardJson(resolved, body);
+			const { body, citations } = await prepareBody(caller, requestBody);
+			const {
+				value: answer,
+				answeredBy: resolved,
+				attempts,
+				fallbacks,
+			} = await models.withFallbacks(chain, async (candidate, callOptions) => {
+				if (!candidate.adapter.chatCompletions) {
+					return { translated: await models.complete(candidate, translatedRequest(body), callOptions) };
+				}
+				body.model = candidate.model;
+				return { forwarded: await models.forwardJson(candidate, body, callOptions) };
+			});
+			const routing = { model: resolved.id, attempts, fallbacks };
+			if (answer.forwarded) {
+				const result = answer.forwarded;
 				const choice = (
 					result.json.choices as Array<{ message?: { content?: unknown }; finish_reason?: string }> | undefined
 				)?.[0];
@@ -145,11 +170,11 @@ export function createCompletionsService(options: {
 				};
 				await record(caller, resolved, body, outcome, citations);
 				// The upstream's bytes go back untouched unless there are citations to add.
-				if (citations.length === 0) return { body: result.body, attempts: result.attempts };
+				if (citations.length === 0) return { body: result.body, ...routing };
 				const withCitations = { ...result.json, citations: citations.map(citationToWire) };
-				return { body: JSON.stringify(withCitations), attempts: result.attempts };
+				return { body: JSON.stringify(withCitations), ...routing };
 			}
-			const result = await models.complete(resolved, translatedRequest(body));
+			const result = answer.translated;
 			const usage = result.usage ?? estimateCompletionUsage(body.messages, result.text);
 			await record(caller, resolved, body, { ...result, usage, startedAt }, citations);
 			const completion = completionObject({
@@ -161,30 +186,42 @@ export function createCompletionsService(options: {
 				usage,
 			});
 			const payload = citations.length > 0 ? { ...completion, citations: citations.map(citationToWire) } : completion;
-			return { body: JSON.stringify(payload), attempts: result.attempts };
+			return { body: JSON.stringify(payload), ...routing };
 		},
 
 		/** Resolves once the upstream has started answering, so failures before that keep their HTTP status. */
 		async stream(
 			caller: CompletionCaller,
-			resolved: ResolvedModel,
+			chain: ModelChain<ResolvedModel>,
 			requestBody: CompletionBody,
 		): Promise<CompletionStream> {
 			const startedAt = now();
-			const { body, citations } = await prepareBody(caller, resolved, requestBody);
+			const { body, citations } = await prepareBody(caller, requestBody);
 			const citationsEvent = citationFrame(citations);
 			const clientWantsUsage = body.stream_options?.include_usage === true;
-			if (resolved.adapter.chatCompletions) {
-				// Usage is always asked for, for accounting; clients that did not ask don't get the extra chunk.
-				const chunks = await models.forwardStream(resolved, {
-					...body,
-					stream_options: { ...(body.stream_options ?? {}), include_usage: true },
-				});
+			// Usage is always asked for, for accounting; clients that did not ask don't get the extra chunk.
+			const forwardedBody = { ...body, stream_options: { ...(body.stream_options ?? {}), include_usage: true } };
+			const {
+				value: opened,
+				answeredBy: resolved,
+				attempts,
+				fallbacks,
+			} = await models.withFallbacks(chain, async (candidate, callOptions) => {
+				if (!candidate.adapter.chatCompletions) {
+					return { parts: await models.openStream(candidate, translatedRequest(body), callOptions) };
+				}
+				forwardedBody.model = candidate.model;
+				return { chunks: await models.forwardStream(candidate, forwardedBody, callOptions) };
+			});
+			const routing = { model: resolved.id, attempts, fallbacks };
+			if (opened.chunks) {
+				const chunks = opened.chunks;
 				const filter =
 					clientWantsUsage && citationsEvent === undefined
 						? undefined
 						: createEventStreamRewriter({ dropUsage: !clientWantsUsage, beforeDone: citationsEvent });
 				return {
+					...routing,
 					frames: (async function* () {
 						for await (const chunk of chunks) {
 							if (filter) {
@@ -209,17 +246,16 @@ export function createCompletionsService(options: {
 					})(),
 				};
 			}
-			const parts = models.stream(resolved, translatedRequest(body))[Symbol.asyncIterator]();
-			const first = await parts.next();
+			const parts = opened.parts;
 			const base = { id: `chatcmpl-${newId()}`, created: Math.floor(startedAt / 1000), model: resolved.id };
 			return {
+				...routing,
 				frames: (async function* () {
 					yield chunkFrame(base, { role: "assistant", content: "" }, null);
 					let text = "";
 					let finishReason: FinishReason = "stop";
 					let usage: TokenUsage | null = null;
-					for (let next = first; !next.done; next = await parts.next()) {
-						const part = next.value;
+					for await (const part of parts) {
 						if (part.type === "text-delta") {
 							text += part.text;
 							yield chunkFrame(base, { content: part.text }, null);

@@ -5,6 +5,7 @@ import { AppError } from "../errors.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { IdempotencyRepository, StoredResponse } from "../store/idempotency-port.js";
 import "./fastify-augmentation.js";
+import { routingHeaderNames } from "./routing-headers.js";
 
 /**
  * Idempotency-Key on creating POSTs (IETF httpapi-idempotency-key draft, Stripe's behaviour):
@@ -45,7 +46,7 @@ interface PendingKey {
 
 const maximumKeyLength = 255;
 /** Headers worth replaying; the rest (date, request id, rate limit state) describe the replay itself. */
-const replayedHeaders = ["content-type", "location", "x-parley-model", "x-parley-attempts", "x-cache"];
+const replayedHeaders = ["content-type", "location", ...routingHeaderNames, "x-cache"];
 const purgeIntervalMs = 60_000;
 
 const pendingKeys = new WeakMap<FastifyRequest, PendingKey>();

@@ -24,14 +24,18 @@ export const eventStreamHeaders = (request: FastifyRequest): Record<string, stri
  * (`message-start`, `text-delta`, `message-end`, `error`); every stream ends, on success or
  * failure, with the caller's `end()` in a finally block.
  */
-export function openEventStream(request: FastifyRequest, reply: FastifyReply): EventStream {
+export function openEventStream(
+	request: FastifyRequest,
+	reply: FastifyReply,
+	headers: Record<string, string> = {},
+): EventStream {
 	reply.hijack();
 	const raw = reply.raw;
 	let clientGone = false;
 	raw.on("close", () => {
 		clientGone = true;
 	});
-	raw.writeHead(200, eventStreamHeaders(request));
+	raw.writeHead(200, { ...eventStreamHeaders(request), ...headers });
 	return {
 		send(event, data) {
 			if (clientGone || raw.writableEnded) return false;

@@ -7,7 +7,11 @@ import { createOpenAIWireAdapter } from "./openai-wire/openai-wire-adapter.js";
 /** One adapter per provider whose settings are present; the mock always. Keyed by provider name. */
 export function createAdapters(config: Config["llm"]): Map<string, LanguageModelAdapter> {
 	const adapters = new Map<string, LanguageModelAdapter>();
-	const timeouts = { connectTimeoutMs: config.connectTimeoutMs, timeoutMs: config.timeoutMs };
+	const timeouts = {
+		connectTimeoutMs: config.connectTimeoutMs,
+		timeoutMs: config.timeoutMs,
+		idleTimeoutMs: config.streamIdleTimeoutMs,
+	};
 
 	if (config.openai) {
 		adapters.set(

@@ -1,8 +1,9 @@
-import { type Config, defaultModelByProvider, type LlmProviderName, llmProviderNames } from "../config.js";
+import { type Config, ConfigError, defaultModelByProvider, type LlmProviderName, llmProviderNames } from "../config.js";
 import { AppError } from "../errors.js";
 import type { Metrics } from "../observability/metrics.js";
 import { type CallRoute, createCallRoute } from "./call-route.js";
 import { createAdapters } from "./create-adapters.js";
+import { type AttemptTally, createFallbackRunner, type ModelChain, type WithFallbacks } from "./fallback-chain.js";
 import { createMockModel, mockProviderName } from "./mock/mock-model.js";
 import { knownContextWindow, mockModelId, providerSetting } from "./model-catalog.js";
 import type {
@@ -12,18 +13,22 @@ import type {
 	ModelResult,
 	ModelStreamPart,
 	PassThroughJsonResponse,
-	TokenUsage,
 } from "./model-port.js";
 import { toTokenUsage } from "./openai-wire/chat-completions-format.js";
 import type { CircuitStatus } from "./resilience.js";
 import {
 	type ForwardedChatCompletionsStream,
+	type HeldUpstreamStream,
+	type OpenedPartStream,
 	type OpenedUpstream,
 	observeForwardedStream,
 	openUpstream,
+	partsAfterOpening,
+	readUntilAnswer,
 } from "./router-streams.js";
 
-export type { ForwardedChatCompletionsStream } from "./router-streams.js";
+export type { ModelChain } from "./fallback-chain.js";
+export type { ForwardedChatCompletionsStream, OpenedPartStream } from "./router-streams.js";
 
 export interface ResolvedModel {
 	/** Public id, "provider/model". */
@@ -40,30 +45,53 @@ export interface ProviderStatus {
 	circuit: CircuitStatus;
 }
 
+/** Options of one model's call; `tally` counts its attempts into a whole chain's. */
+export interface RoutedCallOptions extends ModelCallOptions {
+	tally?: AttemptTally | undefined;
+}
+
 export interface ModelRouter {
 	/** Throws AppError("unknown_model") when no configured provider serves the id. */
 	resolve(modelId?: string | null): ResolvedModel;
+	/**
+	 * The models to try for a request, in order: `modelId` (when given) then `models` (a request's
+	 * own list, as OpenRouter's `models`), or, without such a list, the requested model then
+	 * LLM_FALLBACKS. Duplicates are dropped. Throws unknown_model for any id no provider serves.
+	 */
+	resolveChain(modelId?: string | null, models?: readonly string[]): ModelChain<ResolvedModel>;
+	/** Calls `call` with each model of the chain in turn until one succeeds or fails for good. */
+	withFallbacks: WithFallbacks;
 	complete(
 		resolved: ResolvedModel,
 		request: Omit<ChatModelRequest, "model">,
-		options?: ModelCallOptions,
+		options?: RoutedCallOptions,
 	): Promise<ModelResult & { attempts: number }>;
 	/** Retried until the first part arrives, never after. */
 	stream(
 		resolved: ResolvedModel,
 		request: Omit<ChatModelRequest, "model">,
-		options?: ModelCallOptions,
+		options?: RoutedCallOptions,
 	): AsyncIterable<ModelStreamPart>;
+	/** Resolves once the first part arrived (retried until then, never after); iterate to the end or return(). */
+	openStream(
+		resolved: ResolvedModel,
+		request: Omit<ChatModelRequest, "model">,
+		options?: RoutedCallOptions,
+	): Promise<OpenedPartStream>;
 	forwardJson(
 		resolved: ResolvedModel,
 		body: Record<string, unknown>,
-		options?: ModelCallOptions,
+		options?: RoutedCallOptions,
 	): Promise<PassThroughJsonResponse & { attempts: number }>;
-	/** Retried until the upstream answers 2xx. The stream must be iterated to its end or return()ed. */
+	/**
+	 * Retried until the upstream's answer begins (its first text, finish_reason or [DONE]); the
+	 * bytes before that are held back so that no byte of a failed attempt reaches the client. The
+	 * stream must be iterated to its end or return()ed.
+	 */
 	forwardStream(
 		resolved: ResolvedModel,
 		body: Record<string, unknown>,
-		options?: ModelCallOptions,
+		options?: RoutedCallOptions,
 	): Promise<ForwardedChatCompletionsStream>;
 	contextWindow(resolved: ResolvedModel): number;
 	listModels(): Array<{ id: string; provider: string }>;
@@ -96,6 +124,7 @@ export function createModelRouter(dependencies: ModelRouterDependencies): ModelR
 	const providerNames = new Set<string>(llmProviderNames);
 	const resolutions = new Map<string, ResolvedModel>();
 	const routes = new Map<string, CallRoute>();
+	const withFallbacks = createFallbackRunner({ metrics, totalTimeoutMs: config.totalTimeoutMs });
 
 	function unknownModel(detail: string): AppError {
 		return new AppError("unknown_model", { detail });
@@ -177,18 +206,86 @@ export function createModelRouter(dependencies: ModelRouterDependencies): ModelR
 		return passThrough;
 	}
 
+	// A fallback no provider serves is a configuration mistake: refuse to start rather than fail later.
+	const configuredFallbacks = config.fallbacks.map((id) => {
+		try {
+			return resolve(id);
+		} catch (error) {
+			throw new ConfigError([`LLM_FALLBACKS: ${error instanceof AppError ? error.detail : String(error)}`]);
+		}
+	});
+
+	function resolveChain(modelId?: string | null, models?: readonly string[]): ModelChain<ResolvedModel> {
+		const ownList = models !== undefined && models.length > 0;
+		const first = !ownList || modelId?.trim() ? resolve(modelId) : resolve(models[0]);
+		// The common case, on every request: one model, nothing to merge.
+		if (!ownList && configuredFallbacks.length === 0) return [first];
+		const chain: [ResolvedModel, ...ResolvedModel[]] = [first];
+		for (const next of ownList ? models.map((id) => resolve(id)) : configuredFallbacks) {
+			if (!chain.some((model) => model.id === next.id)) chain.push(next);
+		}
+		return chain;
+	}
+
+	function callOptions(options: RoutedCallOptions | undefined) {
+		const tally = options?.tally;
+		return { signal: options?.signal, credentials: options?.credentials, tally };
+	}
+
+	/** Idle bound for streams of adapters that do not bound silences themselves. */
+	function idleTimeoutFor(resolved: ResolvedModel): number | undefined {
+		return resolved.adapter.enforcesTimeouts === true ? undefined : config.streamIdleTimeoutMs;
+	}
+
+	async function openStream(
+		resolved: ResolvedModel,
+		request: Omit<ChatModelRequest, "model">,
+		options?: RoutedCallOptions,
+	): Promise<OpenedPartStream> {
+		const route = routeFor(resolved);
+		const startedAt = now();
+		const { signal, credentials, tally } = callOptions(options);
+		const upstreamRequest: ChatModelRequest = { ...request, model: resolved.model };
+		let opened: OpenedUpstream<IteratorResult<ModelStreamPart>> & { iterator: AsyncIterator<ModelStreamPart> };
+		let attempts: number;
+		try {
+			({ value: opened, attempts } = await route.resilience.execute(
+				(attempt) =>
+					openUpstream(attempt.signal, signal, async (upstreamSignal) => {
+						route.countAttempt();
+						if (tally) tally.attempts++;
+						const iterator = resolved.adapter
+							.stream(upstreamRequest, { signal: upstreamSignal, credentials })
+							[Symbol.asyncIterator]();
+						try {
+							return { iterator, value: await iterator.next() };
+						} catch (error) {
+							await iterator.return?.().catch(() => {});
+							throw error;
+						}
+					}),
+				signal,
+			));
+		} catch (error) {
+			throw route.fail(error, startedAt, signal);
+		}
+		return partsAfterOpening(opened, route, startedAt, signal, idleTimeoutFor(resolved), attempts);
+	}
+
 	return {
 		resolve,
+		resolveChain,
+		withFallbacks,
 
 		async complete(resolved, request, options) {
 			const route = routeFor(resolved);
 			const startedAt = now();
-			const signal = options?.signal;
-			const credentials = options?.credentials;
+			const { signal, credentials, tally } = callOptions(options);
 			const upstreamRequest: ChatModelRequest = { ...request, model: resolved.model };
 			try {
 				const { value, attempts } = await route.resilience.execute((attempt) => {
 					route.countAttempt();
+					if (tally) tally.attempts++;
 					return resolved.adapter.complete(upstreamRequest, { signal: attempt.signal, credentials });
 				}, signal);
 				route.recordSuccess(startedAt, value.usage);
@@ -199,65 +296,20 @@ export function createModelRouter(dependencies: ModelRouterDependencies): ModelR
 		},
 
 		async *stream(resolved, request, options) {
-			const route = routeFor(resolved);
-			const startedAt = now();
-			const signal = options?.signal;
-			const credentials = options?.credentials;
-			const upstreamRequest: ChatModelRequest = { ...request, model: resolved.model };
-			let opened: OpenedUpstream<IteratorResult<ModelStreamPart>> & { iterator: AsyncIterator<ModelStreamPart> };
-			try {
-				({ value: opened } = await route.resilience.execute(
-					(attempt) =>
-						openUpstream(attempt.signal, signal, async (upstreamSignal) => {
-							route.countAttempt();
-							const iterator = resolved.adapter
-								.stream(upstreamRequest, { signal: upstreamSignal, credentials })
-								[Symbol.asyncIterator]();
-							try {
-								return { iterator, value: await iterator.next() };
-							} catch (error) {
-								await iterator.return?.().catch(() => {});
-								throw error;
-							}
-						}),
-					signal,
-				));
-			} catch (error) {
-				throw route.fail(error, startedAt, signal);
-			}
-			let completed = false;
-			try {
-				let next = opened.value;
-				let usage: TokenUsage | null = null;
-				while (!next.done) {
-					if (next.value.type === "finish") usage = next.value.usage;
-					yield next.value;
-					try {
-						next = await opened.iterator.next();
-					} catch (error) {
-						throw route.fail(error, startedAt, signal);
-					}
-				}
-				completed = true;
-				route.recordSuccess(startedAt, usage);
-			} finally {
-				opened.release();
-				if (!completed) {
-					opened.abort();
-					await opened.iterator.return?.().catch(() => {});
-				}
-			}
+			yield* await openStream(resolved, request, options);
 		},
+
+		openStream,
 
 		async forwardJson(resolved, body, options) {
 			const passThrough = passThroughOf(resolved);
 			const route = routeFor(resolved);
 			const startedAt = now();
-			const signal = options?.signal;
-			const credentials = options?.credentials;
+			const { signal, credentials, tally } = callOptions(options);
 			try {
 				const { value, attempts } = await route.resilience.execute((attempt) => {
 					route.countAttempt();
+					if (tally) tally.attempts++;
 					return passThrough.forwardJson(body, { signal: attempt.signal, credentials });
 				}, signal);
 				route.recordSuccess(startedAt, toTokenUsage(value.json.usage));
@@ -271,22 +323,24 @@ export function createModelRouter(dependencies: ModelRouterDependencies): ModelR
 			const passThrough = passThroughOf(resolved);
 			const route = routeFor(resolved);
 			const startedAt = now();
-			const signal = options?.signal;
-			const credentials = options?.credentials;
-			let opened: OpenedUpstream<AsyncIterable<Uint8Array>>;
+			const { signal, credentials, tally } = callOptions(options);
+			let opened: OpenedUpstream<HeldUpstreamStream>;
+			let attempts: number;
 			try {
-				({ value: opened } = await route.resilience.execute(
+				({ value: opened, attempts } = await route.resilience.execute(
 					(attempt) =>
 						openUpstream(attempt.signal, signal, async (upstreamSignal) => {
 							route.countAttempt();
-							return { value: await passThrough.forwardStream(body, { signal: upstreamSignal, credentials }) };
+							if (tally) tally.attempts++;
+							const chunks = await passThrough.forwardStream(body, { signal: upstreamSignal, credentials });
+							return { value: await readUntilAnswer(resolved.provider, chunks) };
 						}),
 					signal,
 				));
 			} catch (error) {
 				throw route.fail(error, startedAt, signal);
 			}
-			return observeForwardedStream(opened, route, startedAt, signal);
+			return observeForwardedStream(opened, route, startedAt, signal, attempts);
 		},
 
 		contextWindow(resolved) {

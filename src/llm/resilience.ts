@@ -56,7 +56,7 @@ export interface CallResilienceOptions {
 	settings: ResilienceSettings;
 	/** Labels of the breaker's gauge and transition counter. */
 	labels: { provider: string; model: string };
-	metrics: Pick<Metrics, "llmCircuitState" | "llmCircuitTransitions">;
+	metrics: Pick<Metrics, "llmCircuitState" | "llmCircuitTransitions" | "llmRetries">;
 	/** Full jitter source, injectable for tests. */
 	random?: () => number;
 	now?: () => number;
@@ -106,6 +106,9 @@ export function createCallResilience(options: CallResilienceOptions): CallResili
 	});
 
 	const retryPolicy = retry(handleWhen(isRetryableProviderFailure), { maxAttempts: settings.maxRetries, backoff });
+	// Bound once: retries are frequent exactly when the server is busiest.
+	const retries = metrics.llmRetries.labels(labels.provider, labels.model);
+	retryPolicy.onRetry(() => retries.inc());
 	const policy = options.adapterEnforcesTimeouts
 		? wrap(retryPolicy, breaker)
 		: wrap(

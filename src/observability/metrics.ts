@@ -44,6 +44,18 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
 			labelNames: ["provider", "model"] as const,
 			registers: [registry],
 		}),
+		llmRetries: new Counter({
+			name: "parley_llm_retries_total",
+			help: "Attempts that were retries of a failed attempt to the same provider and model",
+			labelNames: ["provider", "model"] as const,
+			registers: [registry],
+		}),
+		llmFallbacks: new Counter({
+			name: "parley_llm_fallbacks_total",
+			help: "Calls handed to the next model of a fallback chain, by the model that failed and the one tried next",
+			labelNames: ["from", "to"] as const,
+			registers: [registry],
+		}),
 		llmCircuitState: new Gauge({
 			name: "parley_llm_circuit_state",
 			help: "Circuit breaker state per provider and model: 0 closed, 1 half-open, 2 open",

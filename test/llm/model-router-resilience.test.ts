@@ -355,7 +355,24 @@ describe("pass-through", () => {
 		expect((await metrics.llmErrors.get()).values[0]).toMatchObject({ labels: { code: "provider_error" }, value: 1 });
 	});
 
-	it("forwardStream does not retry a drop after the response started", async () => {
+	it("forwardStream retries a stream cut before its answer began, relaying none of the failed attempt's bytes", async () => {
+		const { router } = createRouter();
+		upstream.script({ type: "drop", afterEvents: 1 }, { type: "error", status: 500 }, { type: "success" });
+		const body = { model: "gpt-4o-mini", messages: request.messages, stream: true };
+		const stream = await router.forwardStream(router.resolve("openai/gpt-4o-mini"), body);
+		expect(stream.attempts).toBe(3);
+		const chunks: Buffer[] = [];
+		for await (const chunk of stream) chunks.push(Buffer.from(chunk));
+		const expected = fixtures.streamTranscript
+			.replaceAll('"model":"gpt-4o-mini-2024-07-18"', '"model":"gpt-4o-mini"')
+			.split("\n\n")
+			.filter((event) => !event.includes('"choices":[]'))
+			.map((event) => event.replaceAll(',"usage":null', ""))
+			.join("\n\n");
+		expect(Buffer.concat(chunks).toString("utf8")).toBe(expected);
+	});
+
+	it("forwardStream does not retry a drop after the answer began", async () => {
 		const { router } = createRouter();
 		upstream.script({ type: "drop", afterEvents: 3 });
 		const body = { model: "gpt-4o-mini", messages: request.messages, stream: true };

@@ -42,6 +42,8 @@ export type FakeStep =
 	| { type: "drop"; afterEvents: number }
 	/** Accepts the request and never answers (until the server closes). */
 	| { type: "hang" }
+	/** Starts the answer, sends `afterEvents` SSE events (or part of the JSON), then goes silent. */
+	| { type: "stall"; afterEvents: number }
 	/** Answers exactly this, for malformed responses. */
 	| { type: "raw"; status: number; contentType: string; body: string };
 
@@ -162,6 +164,11 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
 				return;
 			case "drop":
 				await sendDropped(response, chatRequest, step.afterEvents);
+				return;
+			case "stall":
+				sendPartially(response, chatRequest, step.afterEvents);
+				hanging.add(response);
+				response.on("close", () => hanging.delete(response));
 				return;
 			case "success":
 				if (step.delayMs !== undefined) await sleep(step.delayMs);
@@ -335,7 +342,8 @@ async function sendStream(
 	response.end();
 }
 
-async function sendDropped(response: ServerResponse, request: ChatRequestShape, afterEvents: number): Promise<void> {
+/** The head and the first `afterEvents` events of a stream, or half of a JSON body. */
+function sendPartially(response: ServerResponse, request: ChatRequestShape, afterEvents: number): void {
 	if (request.stream === true) {
 		response.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" });
 		for (const event of streamEvents(request).slice(0, afterEvents)) response.write(event);
@@ -344,6 +352,10 @@ async function sendDropped(response: ServerResponse, request: ChatRequestShape, 
 		response.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
 		response.write(body.slice(0, Math.floor(body.length / 2)));
 	}
+}
+
+async function sendDropped(response: ServerResponse, request: ChatRequestShape, afterEvents: number): Promise<void> {
+	sendPartially(response, request, afterEvents);
 	// Let the written part reach the client before the connection goes.
 	await sleep(20);
 	response.socket?.destroy();

@@ -7,6 +7,7 @@ import { toAppError } from "../error-handler.js";
 import { deferIdempotency } from "../idempotency.js";
 import { toProblem } from "../problem.js";
 import { chatTurnRepresentation, citationRepresentation, usageOf } from "../representations.js";
+import { routingHeaders } from "../routing-headers.js";
 import { chatBody, chatResponse, generateBody, generateResponse, generationOptions } from "../schemas/chat-schemas.js";
 import { problemResponses } from "../schemas/common.js";
 import { openEventStream, wantsEventStream } from "../sse.js";
@@ -15,6 +16,12 @@ const streamDescription =
 	"With `stream: true` or `Accept: text/event-stream` the answer arrives as Server-Sent Events: `message-start` " +
 	"{interaction_id, conversation_id, model, citations}, `text-delta` {delta}…, then `message-end` (the same body as the " +
 	"non-streaming response) or `error` (a problem document). The turn is stored complete even if the client disconnects.";
+
+const fallbackDescription =
+	"`models` lists models to try in order when one fails with a provider-side error (after its retries); `model`, when " +
+	"also given, goes first. Without `models`, the server's LLM_FALLBACKS follow the requested model. A stream falls back " +
+	"only before its first token. `model` in the response and the `x-parley-model`, `x-parley-attempts` and " +
+	"`x-parley-fallbacks` headers say which model answered and what it took.";
 
 export function chatRoutes(dependencies: { chat: ChatService; users: UserService }): FastifyPluginAsyncZod {
 	const { chat, users } = dependencies;
@@ -26,7 +33,7 @@ export function chatRoutes(dependencies: { chat: ChatService; users: UserService
 				schema: {
 					tags: ["chat"],
 					summary: "Send a prompt in a conversation",
-					description: `Creates the conversation when no conversation_id is given; otherwise its history (trimmed to the model's context window) goes to the model. ${streamDescription}`,
+					description: `Creates the conversation when no conversation_id is given; otherwise its history (trimmed to the model's context window) goes to the model. ${streamDescription} ${fallbackDescription}`,
 					body: chatBody,
 					response: { 200: chatResponse, ...problemResponses(400, 401, 403, 404, 413, 415, 502, 503, 504) },
 				},
@@ -43,7 +50,9 @@ export function chatRoutes(dependencies: { chat: ChatService; users: UserService
 					...generationOptions(body),
 				};
 				if (!wantsEventStream(request, body.stream)) {
-					return chatTurnRepresentation(await chat.complete(chatRequest), principal.userId);
+					const turn = await chat.complete(chatRequest);
+					reply.headers(routingHeaders(turn));
+					return chatTurnRepresentation(turn, principal.userId);
 				}
 				return streamChat(request, reply, chat, chatRequest);
 			},
@@ -56,12 +65,12 @@ export function chatRoutes(dependencies: { chat: ChatService; users: UserService
 				schema: {
 					tags: ["chat"],
 					summary: "Single-turn generation",
-					description: "Answers one prompt without a conversation. `context` lists the retrieved passages used.",
+					description: `Answers one prompt without a conversation. \`context\` lists the retrieved passages used. ${fallbackDescription}`,
 					body: generateBody,
 					response: { 200: generateResponse, ...problemResponses(400, 401, 413, 415, 502, 503, 504) },
 				},
 			},
-			async (request) => {
+			async (request, reply) => {
 				const principal = principalOf(request);
 				const body = request.body;
 				const turn = await chat.complete({
@@ -71,6 +80,7 @@ export function chatRoutes(dependencies: { chat: ChatService; users: UserService
 					prompt: body.prompt,
 					...generationOptions(body),
 				});
+				reply.headers(routingHeaders(turn));
 				return {
 					generated: turn.response,
 					context: turn.passages,
@@ -87,12 +97,12 @@ export function chatRoutes(dependencies: { chat: ChatService; users: UserService
 }
 
 async function streamChat(request: FastifyRequest, reply: FastifyReply, chat: ChatService, chatRequest: ChatRequest) {
+	// Resolves once a model's answer has begun: failures before it (providers down, circuits open,
+	// fallbacks exhausted) still get their proper status as a problem document.
 	const stream = await chat.stream(chatRequest);
 	const deltas = stream.deltas[Symbol.asyncIterator]();
-	// Wait for the first token before committing to a 200: failures before it (provider down,
-	// circuit open) still get their proper status as a problem document.
 	const first = await deltas.next();
-	const events = openEventStream(request, reply);
+	const events = openEventStream(request, reply, routingHeaders(stream));
 	const idempotency = deferIdempotency(request);
 	const userId = chatRequest.principal.userId;
 	try {

@@ -4,6 +4,7 @@ import type { ModelRouter } from "../../llm/model-router.js";
 import { principalOf } from "../authentication.js";
 import { createCompletionReplay } from "../completion-replay.js";
 import { deferIdempotency } from "../idempotency.js";
+import { routingHeaders } from "../routing-headers.js";
 import { problemResponses } from "../schemas/common.js";
 import { chatCompletionBody, chatCompletionResponse, modelListResponse } from "../schemas/openai-schemas.js";
 import { eventStreamHeaders } from "../sse.js";
@@ -28,7 +29,11 @@ export function openAiRoutes(dependencies: {
 						"Use any OpenAI SDK with base URL `<parley>/v1` and a Parley API key or access token. Upstreams that speak " +
 						"Chat Completions receive the request as sent (model rewritten to the upstream id) and their responses " +
 						"stream back untouched; other providers are translated. `stream_options.include_usage` adds the usage chunk. " +
-						"Response headers `x-parley-model` and `x-parley-attempts` say which model answered and after how many attempts.",
+						"`models` (an ordered list of model ids, as OpenRouter's) names the models to try when one fails with a " +
+						"provider-side error; `model`, when also given, goes first. Without `models`, the server's LLM_FALLBACKS follow " +
+						"the requested model. A stream falls back only before its first token. Response headers `x-parley-model`, " +
+						"`x-parley-attempts` and `x-parley-fallbacks` say which model answered, after how many attempts (retries and " +
+						"fallbacks included) and after how many models failed.",
 					body: chatCompletionBody,
 					response: { 200: chatCompletionResponse, ...problemResponses(400, 401, 413, 415, 502, 503, 504) },
 				},
@@ -36,26 +41,25 @@ export function openAiRoutes(dependencies: {
 			async (request, reply) => {
 				const body = request.body as CompletionBody;
 				const caller = { principal: principalOf(request), requestId: request.id };
-				const resolved = completions.resolve(body);
-				reply.header("x-parley-model", resolved.id);
+				const chain = completions.resolve(body);
 				if (body.stream !== true) {
-					const result = await completions.json(caller, resolved, body);
+					const result = await completions.json(caller, chain, body);
 					const payload =
 						typeof result.body === "string"
 							? result.body
 							: Buffer.from(result.body.buffer, result.body.byteOffset, result.body.byteLength);
 					// Already-encoded JSON (the upstream's own bytes): Fastify sends strings and buffers as they are.
 					return reply
-						.header("x-parley-attempts", String(result.attempts))
+						.headers(routingHeaders(result))
 						.type("application/json")
 						.send(payload as never);
 				}
-				const stream = await completions.stream(caller, resolved, body);
+				const stream = await completions.stream(caller, chain, body);
 				reply.hijack();
 				const idempotency = deferIdempotency(request);
-				const replay = idempotency && createCompletionReplay(body, resolved.id);
+				const replay = idempotency && createCompletionReplay(body, stream.model);
 				const raw = reply.raw;
-				raw.writeHead(200, { ...eventStreamHeaders(request), "x-parley-model": resolved.id });
+				raw.writeHead(200, { ...eventStreamHeaders(request), ...routingHeaders(stream) });
 				try {
 					// Read to the end even when the client left: the call is recorded (and billed) when it ends.
 					for await (const frame of stream.frames) {
@@ -64,9 +68,7 @@ export function openAiRoutes(dependencies: {
 					}
 					const replayBody = replay?.result();
 					await idempotency?.settle(
-						replayBody === undefined
-							? undefined
-							: { status: 200, body: replayBody, headers: { "x-parley-model": resolved.id } },
+						replayBody === undefined ? undefined : { status: 200, body: replayBody, headers: routingHeaders(stream) },
 					);
 				} catch (error) {
 					await idempotency?.settle(undefined);

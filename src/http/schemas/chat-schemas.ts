@@ -3,6 +3,19 @@ import { identifier, timestamp, usageSchema } from "./common.js";
 
 /** 1 MiB of text is far past any model's window; the body limit stops larger bodies earlier. */
 const prompt = z.string().min(1, "must not be empty").max(1_000_000);
+/** Longest fallback list a request may give: each model may be retried, so every entry costs time. */
+export const maximumRequestModels = 8;
+
+/** A request's own fallback chain (OpenRouter's `models`). */
+export const requestModels = z
+	.array(z.string().trim().min(1, "must not be empty").max(200))
+	.min(1)
+	.max(maximumRequestModels)
+	.optional()
+	.describe(
+		`Models to try in order (after \`model\`, when given) when one fails with a provider-side error; replaces the server's LLM_FALLBACKS. 1–${maximumRequestModels} ids`,
+	);
+
 const generationParameters = {
 	model: z
 		.string()
@@ -10,6 +23,7 @@ const generationParameters = {
 		.optional()
 		.transform((value) => (value === "" ? undefined : value))
 		.describe('"provider/model" or the provider\'s own id; see GET /v1/models. Empty or absent: your default model'),
+	models: requestModels,
 	system: z.string().max(100_000).optional().describe("System prompt; kept for later turns of the conversation"),
 	temperature: z.number().min(0).max(2).optional(),
 	max_tokens: z.number().int().min(1).max(1_000_000).optional(),
@@ -24,6 +38,7 @@ const generationParameters = {
 /** The generation fields of a chat, generate or prompts body, as the chat service takes them. */
 export const generationOptions = (body: {
 	model?: string | undefined;
+	models?: string[] | undefined;
 	system?: string | undefined;
 	temperature?: number | undefined;
 	max_tokens?: number | undefined;
@@ -32,6 +47,7 @@ export const generationOptions = (body: {
 	collection?: string | undefined;
 }) => ({
 	model: body.model,
+	models: body.models,
 	system: body.system,
 	temperature: body.temperature,
 	maxTokens: body.max_tokens,
@@ -68,6 +84,7 @@ export const chatBody = z
 			{ prompt: "Hello! What can you do?" },
 			{ prompt: "And in one sentence?", conversation_id: "0193a5c4-7b1e-7c2d-9f10-3e4d5a6b7c8d", stream: true },
 			{ userId: "user123", prompt: "Olá!" },
+			{ prompt: "Hello!", model: "openai/gpt-4o-mini", models: ["anthropic/claude-3-5-haiku-latest"] },
 		],
 	});
 

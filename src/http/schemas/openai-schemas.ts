@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { requestModels } from "./chat-schemas.js";
 
 const contentPart = z.looseObject({ type: z.string().min(1) });
 
@@ -16,6 +17,7 @@ const completionMessage = z.looseObject({
 export const chatCompletionBody = z
 	.looseObject({
 		model: z.string().min(1).max(200).optional().describe("Omit for the default model; see GET /v1/models"),
+		models: requestModels,
 		messages: z.array(completionMessage).min(1).max(10_000),
 		stream: z.boolean().optional(),
 		stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullish(),
@@ -48,6 +50,10 @@ export const chatCompletionBody = z
 				],
 				stream: true,
 				stream_options: { include_usage: true },
+			},
+			{
+				models: ["openai/gpt-4o-mini", "openrouter/meta-llama/llama-3.1-8b-instruct"],
+				messages: [{ role: "user", content: "Hello" }],
 			},
 		],
 	});

@@ -20,6 +20,10 @@ export interface ChatCompletionsStreamSummary {
  */
 export interface ChatCompletionsStreamObserver {
 	push(chunk: Uint8Array): void;
+	/** True once the stream carried answer text, a finish_reason or [DONE]: the answer has begun. */
+	answerStarted(): boolean;
+	/** The upstream's `{"error": …}` message, once one came. */
+	errorMessage(): string | undefined;
 	/** Flushes what is buffered and summarises; call once the stream has ended. */
 	result(): ChatCompletionsStreamSummary;
 }
@@ -42,6 +46,12 @@ export function createChatCompletionsStreamObserver(): ChatCompletionsStreamObse
 	return {
 		push(chunk) {
 			decoder.push(chunk, onData);
+		},
+		answerStarted() {
+			return textParts.length > 0 || state.finishReason !== null || state.sawDone;
+		},
+		errorMessage() {
+			return state.errorMessage;
 		},
 		result() {
 			if (summary === undefined) {

@@ -34,7 +34,10 @@ export interface OpenAIWireAdapterOptions {
 	/** Extra headers sent with every call (e.g. OpenRouter's HTTP-Referer and X-Title). */
 	headers?: Record<string, string> | undefined;
 	connectTimeoutMs: number;
+	/** Until the response headers arrive. */
 	timeoutMs: number;
+	/** The longest silence within a response body or stream; timeoutMs unless given. */
+	idleTimeoutMs?: number | undefined;
 	connections?: number | undefined;
 	/** Which body field carries ChatModelRequest.maxTokens; "max_tokens" unless told. */
 	maxTokensField?: MaxTokensField | undefined;
@@ -213,8 +216,8 @@ export function createOpenAIWireAdapter(options: OpenAIWireAdapterOptions): Open
 		complete,
 		stream,
 		chatCompletions,
-		// undici's headersTimeout and bodyTimeout (LLM_TIMEOUT_MS) bound the wait for the answer and
-		// every gap in its body.
+		// undici's headersTimeout (LLM_TIMEOUT_MS) bounds the wait for the answer and its bodyTimeout
+		// (LLM_STREAM_IDLE_TIMEOUT_MS) every gap in its body.
 		enforcesTimeouts: true,
 		close: () => pools.close(),
 	};

@@ -10,8 +10,10 @@ import { upstreamMessageFromBody } from "./chat-completions-format.js";
 
 export interface UpstreamPoolSettings {
 	connectTimeoutMs: number;
-	/** Applies to waiting for the response headers and to every gap between body chunks. */
+	/** Waiting for the response headers. */
 	timeoutMs: number;
+	/** Every gap between body chunks (a stream's idle timeout); timeoutMs unless given. */
+	idleTimeoutMs?: number | undefined;
 	/** Maximum sockets per origin; unlimited when omitted. */
 	connections?: number | undefined;
 }
@@ -41,7 +43,7 @@ export function createUpstreamPools(settings: UpstreamPoolSettings): UpstreamPoo
 				connections: settings.connections ?? null,
 				connect: { timeout: settings.connectTimeoutMs },
 				headersTimeout: settings.timeoutMs,
-				bodyTimeout: settings.timeoutMs,
+				bodyTimeout: settings.idleTimeoutMs ?? settings.timeoutMs,
 			});
 			poolsByOrigin.set(origin, pool);
 		}
