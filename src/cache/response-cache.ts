@@ -29,6 +29,8 @@ export interface CachedAnswer {
 	finishReason: FinishReason;
 	/** What the answer cost when it was made (a hit costs nothing). */
 	usage: TokenUsage | null;
+	/** Public id of the model that answered. */
+	model: string;
 	/** The upstream's own response body, for pass-through replies. */
 	body?: string | undefined;
 }

@@ -59,6 +59,11 @@ export interface Grounding {
 	citations: Citation[];
 	/** Passage texts, in citation order (the `context` of /v1/generate). */
 	passages: string[];
+	/**
+	 * Set when the grounding holds nothing of the user's own (no memories, only passages of shared
+	 * collections): the scopes it came from. An answer then depends on shared data alone.
+	 */
+	sharedScopes?: string[] | undefined;
 }
 
 const memoryTokenBudget = 300;
@@ -124,7 +129,13 @@ export function createGrounding(options: {
 					),
 				);
 			}
-			return { systemAddition: parts.join("\n\n"), citations, passages: hits.map((hit) => hit.text) };
+			const sharedOnly = memoryText === "" && hits.every((hit) => hit.scope.startsWith("shared:"));
+			return {
+				systemAddition: parts.join("\n\n"),
+				citations,
+				passages: hits.map((hit) => hit.text),
+				sharedScopes: sharedOnly ? [...new Set(hits.map((hit) => hit.scope))].sort() : undefined,
+			};
 		},
 	};
 }
