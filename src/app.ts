@@ -23,12 +23,14 @@ import { memoryRoutes } from "./http/routes/memory-routes.js";
 import { openAiRoutes } from "./http/routes/openai-routes.js";
 import { opsRoutes } from "./http/routes/ops-routes.js";
 import { promptRoutes } from "./http/routes/prompt-routes.js";
+import { usageRoutes } from "./http/routes/usage-routes.js";
 import { userRoutes } from "./http/routes/user-routes.js";
 import type { ModelRouter } from "./llm/model-router.js";
 import type { MemoryService } from "./memory/memory-service.js";
 import type { Metrics } from "./observability/metrics.js";
 import type { DocumentService } from "./rag/document-service-types.js";
 import type { Store } from "./store/store-port.js";
+import type { UsageService } from "./usage/usage-service.js";
 import type { UserService } from "./users/user-service.js";
 
 /** Everything the HTTP app needs, built by runtime.ts (or by a test). */
@@ -49,6 +51,7 @@ export interface AppDependencies {
 	completions: CompletionsService;
 	memory: MemoryService;
 	documents: DocumentService;
+	usage: UsageService;
 }
 
 /**
@@ -137,6 +140,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
 	await app.register(chatRoutes({ chat: dependencies.chat, users: dependencies.users }));
 	await app.register(promptRoutes({ chat: dependencies.chat, prompts: dependencies.prompts }));
 	await app.register(conversationRoutes({ conversations: dependencies.conversations }));
+	await app.register(usageRoutes({ usage: dependencies.usage }));
 	await app.register(memoryRoutes({ memory: dependencies.memory }));
 	await app.register(openAiRoutes({ completions: dependencies.completions, models: dependencies.models }));
 	await app.register(

@@ -5,6 +5,7 @@ import type { ModelRouter, ResolvedModel } from "../llm/model-router.js";
 import { estimateTokens, estimateUsage } from "../llm/token-estimate.js";
 import { newId } from "../store/ids.js";
 import type { InteractionEndpoint, InteractionRecord, Store } from "../store/store-port.js";
+import type { UsageMeter } from "../usage/usage-meter.js";
 import { createAsyncQueue } from "./async-queue.js";
 import { buildConversationMessages, titleFromPrompt } from "./context-window.js";
 import { type ChatMemory, type Citation, type Grounding, type GroundingService, groundingTokens } from "./grounding.js";
@@ -42,6 +43,8 @@ export interface ChatTurn {
 	response: string;
 	usage: TokenUsage;
 	usageEstimated: boolean;
+	/** Micro-dollars; null when the model has no price. */
+	costMicroUsd: number | null;
 	finishReason: FinishReason;
 	latencyMs: number;
 	attempts: number;
@@ -82,6 +85,8 @@ export type ChatService = ReturnType<typeof createChatService>;
 export function createChatService(options: {
 	store: Store;
 	models: ModelRouter;
+	/** Budget checks and the cost of each call. */
+	usage: UsageMeter;
 	grounding?: GroundingService | undefined;
 	memory?: ChatMemory | undefined;
 	/** Passages retrieved per answer when the request does not say (RAG_TOP_K). */
@@ -94,6 +99,8 @@ export function createChatService(options: {
 	const now = options.now ?? Date.now;
 
 	async function prepare(request: ChatRequest): Promise<PreparedTurn> {
+		// Before anything else, and so before the model call: a user over budget costs nothing more.
+		await options.usage.check(request.principal);
 		const startedAt = now();
 		const userId = request.principal.userId;
 		// Read once per turn: the default model, and the memory switch for grounding.
@@ -181,6 +188,7 @@ export function createChatService(options: {
 			completionTokens: usage.completionTokens,
 			totalTokens: usage.totalTokens,
 			usageEstimated: outcome.usage === null,
+			costMicroUsd: options.usage.costMicroUsd(turn.resolved.id, usage),
 			latencyMs: createdAt - turn.startedAt,
 			finishReason: outcome.finishReason,
 			requestId: turn.request.requestId,
@@ -193,6 +201,7 @@ export function createChatService(options: {
 				? { newConversation: { id: turn.conversationId, title: titleFromPrompt(turn.request.prompt), createdAt } }
 				: {}),
 		});
+		options.usage.recorded(interaction);
 		// Learning from the message happens after the answer is safe, and never delays it.
 		options.memory?.observe(turn.request.principal, {
 			message: turn.request.prompt,
@@ -208,6 +217,7 @@ export function createChatService(options: {
 			response: interaction.response,
 			usage,
 			usageEstimated: interaction.usageEstimated,
+			costMicroUsd: interaction.costMicroUsd,
 			finishReason: outcome.finishReason,
 			latencyMs: interaction.latencyMs,
 			attempts: outcome.attempts,

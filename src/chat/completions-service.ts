@@ -4,7 +4,8 @@ import type { ChatMessage, FinishReason, TokenUsage } from "../llm/model-port.js
 import type { ModelRouter, ResolvedModel } from "../llm/model-router.js";
 import { estimateUsage } from "../llm/token-estimate.js";
 import { newId } from "../store/ids.js";
-import type { Store } from "../store/store-port.js";
+import type { RecordInteractionInput, Store } from "../store/store-port.js";
+import type { UsageMeter } from "../usage/usage-meter.js";
 import { chunkFrame, completionObject, contentText, doneFrame, usageFrame } from "./completions-format.js";
 import { createEventStreamRewriter } from "./event-stream-rewriter.js";
 import { type Citation, citationToWire, type GroundingService } from "./grounding.js";
@@ -53,6 +54,8 @@ export type CompletionsService = ReturnType<typeof createCompletionsService>;
 export function createCompletionsService(options: {
 	store: Store;
 	models: ModelRouter;
+	/** Budget checks and the cost of each call. */
+	usage: UsageMeter;
 	grounding?: GroundingService | undefined;
 	defaultTopK?: number | undefined;
 	now?: () => number;
@@ -86,7 +89,7 @@ export function createCompletionsService(options: {
 		return { body: { ...upstream, messages } as CompletionBody, citations: grounding.citations };
 	}
 
-	function record(
+	async function record(
 		caller: CompletionCaller,
 		resolved: ResolvedModel,
 		body: CompletionBody,
@@ -95,7 +98,7 @@ export function createCompletionsService(options: {
 	): Promise<void> {
 		const usage = outcome.usage ?? estimateCompletionUsage(body.messages, outcome.text);
 		const createdAt = now();
-		return store.interactions.record({
+		const input: RecordInteractionInput = {
 			interaction: {
 				id: newId(),
 				userId: caller.principal.userId,
@@ -113,13 +116,16 @@ export function createCompletionsService(options: {
 				completionTokens: usage.completionTokens,
 				totalTokens: usage.totalTokens,
 				usageEstimated: outcome.usage === null,
+				costMicroUsd: options.usage.costMicroUsd(resolved.id, usage),
 				latencyMs: createdAt - outcome.startedAt,
 				finishReason: outcome.finishReason,
 				requestId: caller.requestId,
 				metadata: citations.length > 0 ? { citations } : null,
 				createdAt,
 			},
-		});
+		};
+		await store.interactions.record(input);
+		options.usage.recorded(input.interaction);
 	}
 
 	return {
@@ -130,6 +136,7 @@ export function createCompletionsService(options: {
 			resolved: ResolvedModel,
 			requestBody: CompletionBody,
 		): Promise<{ body: Uint8Array | string; attempts: number }> {
+			await options.usage.check(caller.principal);
 			const startedAt = now();
 			const { body, citations } = await prepareBody(caller, resolved, requestBody);
 			if (resolved.adapter.chatCompletions) {
@@ -170,6 +177,7 @@ export function createCompletionsService(options: {
 			resolved: ResolvedModel,
 			requestBody: CompletionBody,
 		): Promise<CompletionStream> {
+			await options.usage.check(caller.principal);
 			const startedAt = now();
 			const { body, citations } = await prepareBody(caller, resolved, requestBody);
 			const citationsEvent = citationFrame(citations);

@@ -76,7 +76,7 @@ export function chatRoutes(dependencies: { chat: ChatService; users: UserService
 					request_id: request.id,
 					interaction_id: turn.interactionId,
 					model: turn.model,
-					usage: usageOf(turn.usage, turn.usageEstimated),
+					usage: usageOf(turn.usage, turn.usageEstimated, turn.costMicroUsd),
 					citations: turn.citations.map(citationRepresentation),
 				};
 			},

@@ -91,7 +91,7 @@ export function promptRoutes(dependencies: { chat: ChatService; prompts: PromptL
 					prompt: turn.prompt,
 					response: turn.response,
 					model: turn.model,
-					usage: usageOf(turn.usage, turn.usageEstimated),
+					usage: usageOf(turn.usage, turn.usageEstimated, turn.costMicroUsd),
 					citations: turn.citations.map(citationRepresentation),
 					websocket: body.websocket ?? false,
 					created_at: iso(turn.createdAt),

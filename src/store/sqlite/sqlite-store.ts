@@ -8,6 +8,7 @@ import { createSqliteKnowledgeRepository } from "./sqlite-knowledge-repository.j
 import { createSqliteMemoryRepository } from "./sqlite-memory-repository.js";
 import { migrateSqliteDatabase } from "./sqlite-migrations.js";
 import { createSqliteRefreshTokenRepository } from "./sqlite-refresh-token-repository.js";
+import { createSqliteBudgetRepository, createSqliteUsageRepository } from "./sqlite-usage-repository.js";
 import { createSqliteUserRepository } from "./sqlite-user-repository.js";
 import { createWriteQueue, type WriteQueueOptions } from "./sqlite-write-queue.js";
 
@@ -38,6 +39,8 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
 		apiKeys: createSqliteApiKeyRepository(dependencies),
 		conversations: createSqliteConversationRepository(dependencies),
 		interactions: createSqliteInteractionRepository(dependencies),
+		usage: createSqliteUsageRepository(dependencies),
+		budgets: createSqliteBudgetRepository(dependencies),
 		knowledge: createSqliteKnowledgeRepository(dependencies),
 		memories: createSqliteMemoryRepository(dependencies),
 
