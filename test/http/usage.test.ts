@@ -123,12 +123,20 @@ describe("usage reports and budgets", () => {
 		await upstream.close();
 	});
 
-	it("puts each call's cost, at the answering model's price, in the chat and generate usage", () => {
+	it("puts each call's cost, at the answering model's price, in the chat, generate and history usage", async () => {
 		for (const usage of aliceUsages) {
 			expect(usage.prompt_tokens).toBeGreaterThan(0);
 			expect(usage.cost_usd).toBeGreaterThan(0);
 			expect(usage.cost_usd).toBeCloseTo(costOf(usage), 9);
 		}
+		const stored = await client.get<{ data: Array<{ endpoint: string; usage: Usage }> }>("/v1/history", {
+			token: alice.accessToken,
+		});
+		// Newest first: the unpriced completion, then the generation, then the two chat turns.
+		expect(stored.body.data.map((item) => item.usage.cost_usd)).toEqual([
+			null,
+			...aliceUsages.map((usage) => usage.cost_usd).reverse(),
+		]);
 	});
 
 	it("reports the caller's calls by model, with exact token sums and costs, flagging the unpriced model", async () => {
