@@ -100,7 +100,9 @@ export function createChatService(options: {
 
 	async function prepare(request: ChatRequest): Promise<PreparedTurn> {
 		// Before anything else, and so before the model call: a user over budget costs nothing more.
-		await options.usage.check(request.principal);
+		// Users without a budget get undefined, and skip even the await.
+		const budgetCheck = options.usage.check(request.principal);
+		if (budgetCheck !== undefined) await budgetCheck;
 		const startedAt = now();
 		const userId = request.principal.userId;
 		// Read once per turn: the default model, and the memory switch for grounding.

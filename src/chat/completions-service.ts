@@ -136,7 +136,8 @@ export function createCompletionsService(options: {
 			resolved: ResolvedModel,
 			requestBody: CompletionBody,
 		): Promise<{ body: Uint8Array | string; attempts: number }> {
-			await options.usage.check(caller.principal);
+			const budgetCheck = options.usage.check(caller.principal);
+			if (budgetCheck !== undefined) await budgetCheck;
 			const startedAt = now();
 			const { body, citations } = await prepareBody(caller, resolved, requestBody);
 			if (resolved.adapter.chatCompletions) {
@@ -177,7 +178,8 @@ export function createCompletionsService(options: {
 			resolved: ResolvedModel,
 			requestBody: CompletionBody,
 		): Promise<CompletionStream> {
-			await options.usage.check(caller.principal);
+			const budgetCheck = options.usage.check(caller.principal);
+			if (budgetCheck !== undefined) await budgetCheck;
 			const startedAt = now();
 			const { body, citations } = await prepareBody(caller, resolved, requestBody);
 			const citationsEvent = citationFrame(citations);

@@ -29,6 +29,9 @@ export interface UsageMeter {
 	recorded(interaction: InteractionRecord): void;
 }
 
+/** Users with budgets whose running totals one process keeps at most. */
+const runningTotalsCap = 100_000;
+
 /** A user's spend in the current UTC day and month, as this process knows it. */
 interface RunningTotals {
 	day: WindowBounds;
@@ -89,6 +92,9 @@ export function createUsageMeter(options: {
 			// A failed read is retried by the next check instead of leaving wrong totals behind.
 			if (running.get(userId) === fresh) running.delete(userId);
 		});
+		// Users who stopped calling keep their entry until the cap; starting afresh only costs
+		// each active user one more read of the store.
+		if (running.size >= runningTotalsCap && current === undefined) running.clear();
 		running.set(userId, fresh);
 		return fresh;
 	}
