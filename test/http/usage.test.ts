@@ -204,6 +204,20 @@ describe("usage reports and budgets", () => {
 		expect(untilNow.body.totals.requests).toBe(4);
 	});
 
+	it("describes the usage and budget routes, and 429 on the routes that call models, in OpenAPI", async () => {
+		const document = await client.get<{
+			paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+		}>("/openapi.json");
+		expect(document.body.paths["/v1/usage"]?.get?.responses).toHaveProperty("200");
+		expect(document.body.paths["/v1/admin/usage"]?.get?.responses).toHaveProperty("403");
+		expect(Object.keys(document.body.paths["/v1/admin/users/{id}/budget"] ?? {})).toEqual(
+			expect.arrayContaining(["get", "put"]),
+		);
+		for (const path of ["/v1/chat", "/v1/generate", "/v1/prompts", "/v1/chat/completions"]) {
+			expect(document.body.paths[path]?.post?.responses, path).toHaveProperty("429");
+		}
+	});
+
 	it("refuses bad report queries with 400", async () => {
 		for (const query of [
 			"?from=2026-11-03&to=2026-11-01",
