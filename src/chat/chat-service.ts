@@ -190,13 +190,15 @@ export function createChatService(options: {
 			completionTokens: usage.completionTokens,
 			totalTokens: usage.totalTokens,
 			usageEstimated: outcome.usage === null,
-			costMicroUsd: options.usage.costMicroUsd(turn.resolved.id, usage),
+			costMicroUsd: null,
 			latencyMs: createdAt - turn.startedAt,
 			finishReason: outcome.finishReason,
 			requestId: turn.request.requestId,
 			metadata: turn.grounding.citations.length > 0 ? { citations: turn.grounding.citations } : null,
 			createdAt,
 		};
+		// Priced from the model stored as the one that answered, at the price that applies now; the row keeps it.
+		interaction.costMicroUsd = options.usage.costMicroUsd(interaction.model, usage);
 		await store.interactions.record({
 			interaction,
 			...(turn.isNewConversation && turn.conversationId

@@ -116,7 +116,7 @@ export function createCompletionsService(options: {
 				completionTokens: usage.completionTokens,
 				totalTokens: usage.totalTokens,
 				usageEstimated: outcome.usage === null,
-				costMicroUsd: options.usage.costMicroUsd(resolved.id, usage),
+				costMicroUsd: null,
 				latencyMs: createdAt - outcome.startedAt,
 				finishReason: outcome.finishReason,
 				requestId: caller.requestId,
@@ -124,6 +124,8 @@ export function createCompletionsService(options: {
 				createdAt,
 			},
 		};
+		// Priced from the model stored as the one that answered, at the price that applies now; the row keeps it.
+		input.interaction.costMicroUsd = options.usage.costMicroUsd(input.interaction.model, usage);
 		await store.interactions.record(input);
 		options.usage.recorded(input.interaction);
 	}
