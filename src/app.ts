@@ -25,6 +25,7 @@ import { memoryRoutes } from "./http/routes/memory-routes.js";
 import { openAiRoutes } from "./http/routes/openai-routes.js";
 import { opsRoutes } from "./http/routes/ops-routes.js";
 import { promptRoutes } from "./http/routes/prompt-routes.js";
+import { usageRoutes } from "./http/routes/usage-routes.js";
 import { userRoutes } from "./http/routes/user-routes.js";
 import { routingHeaderNames } from "./http/routing-headers.js";
 import type { ModelRouter } from "./llm/model-router.js";
@@ -34,6 +35,7 @@ import type { DocumentService } from "./rag/document-service-types.js";
 import type { RateLimitStore } from "./ratelimit/rate-limit-port.js";
 import { createRateLimitPolicy } from "./ratelimit/rate-limit-rules.js";
 import type { Store } from "./store/store-port.js";
+import type { UsageService } from "./usage/usage-service.js";
 import type { UserService } from "./users/user-service.js";
 
 /** Everything the HTTP app needs, built by runtime.ts (or by a test). */
@@ -56,6 +58,7 @@ export interface AppDependencies {
 	documents: DocumentService;
 	/** Counters of the rate limits: in-process, or Redis when REDIS_URL is set. */
 	rateLimits: RateLimitStore;
+	usage: UsageService;
 }
 
 /**
@@ -167,6 +170,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
 	await app.register(chatRoutes({ chat: dependencies.chat, users: dependencies.users }));
 	await app.register(promptRoutes({ chat: dependencies.chat, prompts: dependencies.prompts }));
 	await app.register(conversationRoutes({ conversations: dependencies.conversations }));
+	await app.register(usageRoutes({ usage: dependencies.usage }));
 	await app.register(memoryRoutes({ memory: dependencies.memory }));
 	await app.register(openAiRoutes({ completions: dependencies.completions, models: dependencies.models }));
 	await app.register(

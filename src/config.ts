@@ -45,6 +45,46 @@ const commaList = optionalText.transform((value) =>
 				.filter((item) => item.length > 0),
 );
 
+/**
+ * A setting holding JSON, validated by `schema`; a parse failure says what shape was expected
+ * instead of quoting the JSON parser.
+ */
+const jsonSetting = <Schema extends z.ZodType>(schema: Schema, example: string) =>
+	optionalText
+		.transform((value, context) => {
+			if (value === undefined) return undefined;
+			try {
+				return JSON.parse(value) as unknown;
+			} catch {
+				context.addIssue({ code: "custom", message: `not valid JSON; expected something like ${example}` });
+				return z.NEVER;
+			}
+		})
+		.pipe(schema.optional());
+
+/** USD per million tokens; 10,000 is far above any real price and catches a per-token figure typed as per-million. */
+const pricePerMillion = z.number().min(0).max(10_000);
+const modelPrices = z
+	.record(z.string(), z.strictObject({ input: pricePerMillion, output: pricePerMillion }))
+	.superRefine((prices, context) => {
+		for (const model of Object.keys(prices)) {
+			if (!/^[^/\s]+\/\S+$/.test(model)) {
+				context.addIssue({ code: "custom", path: [model], message: 'keys must be public model ids, "provider/model"' });
+			}
+		}
+	});
+const budgetTokens = z.number().int().min(0);
+const budgetUsd = z.number().min(0);
+const roleBudgets = z.record(
+	z.string().min(1),
+	z.strictObject({
+		daily_tokens: budgetTokens.optional(),
+		monthly_tokens: budgetTokens.optional(),
+		daily_usd: budgetUsd.optional(),
+		monthly_usd: budgetUsd.optional(),
+	}),
+);
+
 const environmentSchema = z.object({
 	NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
 	HOST: optionalText,
@@ -100,6 +140,15 @@ const environmentSchema = z.object({
 	LLM_BREAKER_THRESHOLD: positiveInteger(5),
 	LLM_BREAKER_HALF_OPEN_AFTER_MS: positiveInteger(30_000),
 	LLM_CONTEXT_TOKENS: positiveInteger(8192),
+	LLM_PRICES: jsonSetting(modelPrices, '{"openai/gpt-4o-mini":{"input":0.15,"output":0.6}}'),
+	BUDGET_DAILY_TOKENS: nonNegativeInteger(0),
+	BUDGET_MONTHLY_TOKENS: nonNegativeInteger(0),
+	BUDGET_DAILY_USD: z.coerce.number().min(0).default(0),
+	BUDGET_MONTHLY_USD: z.coerce.number().min(0).default(0),
+	BUDGETS_BY_ROLE: jsonSetting(
+		roleBudgets,
+		'{"user":{"daily_tokens":200000,"monthly_usd":5},"admin":{"daily_tokens":0}}',
+	),
 	EMBEDDER: z.enum(embedderNames).default("local"),
 	EMBEDDING_MODEL: optionalText,
 	EMBEDDING_DIMENSIONS: z.coerce.number().int().min(8).max(16_384).optional(),
@@ -286,12 +335,24 @@ function toConfig(environment: z.output<typeof environmentSchema>) {
 			breakerThreshold: environment.LLM_BREAKER_THRESHOLD,
 			breakerHalfOpenAfterMs: environment.LLM_BREAKER_HALF_OPEN_AFTER_MS,
 			defaultContextTokens: environment.LLM_CONTEXT_TOKENS,
+			/** USD per million tokens by public model id, over the built-in price table. */
+			prices: environment.LLM_PRICES ?? {},
 			mock: {
 				latencyMs: environment.MOCK_LLM_LATENCY_MS,
 				streamDelayMs: environment.MOCK_LLM_STREAM_DELAY_MS,
 				failureRate: environment.MOCK_LLM_FAILURE_RATE,
 				seed: environment.MOCK_LLM_SEED,
 			},
+		},
+		/** Per-user usage limits; 0 means no limit. A role's entry replaces the defaults it names. */
+		budgets: {
+			defaults: {
+				daily_tokens: environment.BUDGET_DAILY_TOKENS,
+				monthly_tokens: environment.BUDGET_MONTHLY_TOKENS,
+				daily_usd: environment.BUDGET_DAILY_USD,
+				monthly_usd: environment.BUDGET_MONTHLY_USD,
+			},
+			byRole: environment.BUDGETS_BY_ROLE ?? {},
 		},
 		retrieval: {
 			embedder: retrievalEmbedder(environment),

@@ -62,6 +62,11 @@ export const errorCatalogue = {
 	},
 	unsupported_media_type: { status: 415, title: "Unsupported content type", retryable: false },
 	rate_limited: { status: 429, title: "Too many requests; slow down", retryable: true },
+	budget_exceeded: {
+		status: 429,
+		title: "A usage budget is used up until its window resets",
+		retryable: true,
+	},
 	internal_error: { status: 500, title: "Internal server error", retryable: true },
 	provider_error: { status: 502, title: "The model provider returned an error", retryable: true },
 	provider_rejected: {

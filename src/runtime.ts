@@ -28,6 +28,10 @@ import { cacheTermStatistics } from "./rag/term-statistics-cache.js";
 import { createRateLimitStore } from "./ratelimit/create-rate-limit-store.js";
 import { createRedisConnection } from "./redis/redis-connection.js";
 import { createStore } from "./store/create-store.js";
+import { createBudgetService } from "./usage/budget-service.js";
+import { createPriceTable } from "./usage/price-table.js";
+import { createUsageMeter } from "./usage/usage-meter.js";
+import { createUsageService } from "./usage/usage-service.js";
 import { createUserService } from "./users/user-service.js";
 
 export interface Runtime {
@@ -117,6 +121,8 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
 			onError: (error, part) => logger.warn({ err: error, part }, "answer not grounded: retrieval part failed"),
 		});
 		const topK = config.retrieval.topK;
+		const budgets = createBudgetService({ store, settings: config.budgets });
+		const meter = createUsageMeter({ store, budgets, prices: createPriceTable(config.llm.prices) });
 		const dependencies: AppDependencies = {
 			config,
 			logger,
@@ -131,12 +137,14 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
 			chat: createChatService({
 				store,
 				models,
+				usage: meter,
 				grounding,
 				memory: config.memory.extraction === "off" ? undefined : memory,
 				defaultTopK: topK,
 			}),
 			conversations: createConversationService({ store }),
-			completions: createCompletionsService({ store, models, grounding, defaultTopK: topK }),
+			completions: createCompletionsService({ store, models, usage: meter, grounding, defaultTopK: topK }),
+			usage: createUsageService({ store, budgets }),
 			memory,
 			documents,
 			rateLimits: createRateLimitStore(

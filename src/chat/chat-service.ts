@@ -5,6 +5,7 @@ import type { ModelChain, ModelRouter, ResolvedModel } from "../llm/model-router
 import { estimateTokens, estimateUsage } from "../llm/token-estimate.js";
 import { newId } from "../store/ids.js";
 import type { InteractionEndpoint, InteractionRecord, Store } from "../store/store-port.js";
+import type { UsageMeter } from "../usage/usage-meter.js";
 import { createAsyncQueue } from "./async-queue.js";
 import { buildConversationMessages, titleFromPrompt } from "./context-window.js";
 import { type ChatMemory, type Citation, type Grounding, type GroundingService, groundingTokens } from "./grounding.js";
@@ -44,6 +45,8 @@ export interface ChatTurn {
 	response: string;
 	usage: TokenUsage;
 	usageEstimated: boolean;
+	/** Micro-dollars; null when the model has no price. */
+	costMicroUsd: number | null;
 	finishReason: FinishReason;
 	latencyMs: number;
 	/** Attempts across retries and fallbacks. */
@@ -92,6 +95,8 @@ export type ChatService = ReturnType<typeof createChatService>;
 export function createChatService(options: {
 	store: Store;
 	models: ModelRouter;
+	/** Budget checks and the cost of each call. */
+	usage: UsageMeter;
 	grounding?: GroundingService | undefined;
 	memory?: ChatMemory | undefined;
 	/** Passages retrieved per answer when the request does not say (RAG_TOP_K). */
@@ -104,6 +109,10 @@ export function createChatService(options: {
 	const now = options.now ?? Date.now;
 
 	async function prepare(request: ChatRequest): Promise<PreparedTurn> {
+		// Before anything else, and so before the model call: a user over budget costs nothing more.
+		// Users without a budget get undefined, and skip even the await.
+		const budgetCheck = options.usage.check(request.principal);
+		if (budgetCheck !== undefined) await budgetCheck;
 		const startedAt = now();
 		const userId = request.principal.userId;
 		// Read once per turn: the default model, and the memory switch for grounding.
@@ -202,18 +211,22 @@ export function createChatService(options: {
 			completionTokens: usage.completionTokens,
 			totalTokens: usage.totalTokens,
 			usageEstimated: outcome.usage === null,
+			costMicroUsd: null,
 			latencyMs: createdAt - turn.startedAt,
 			finishReason: outcome.finishReason,
 			requestId: turn.request.requestId,
 			metadata: turn.grounding.citations.length > 0 ? { citations: turn.grounding.citations } : null,
 			createdAt,
 		};
+		// Priced from the model stored as the one that answered, at the price that applies now; the row keeps it.
+		interaction.costMicroUsd = options.usage.costMicroUsd(interaction.model, usage);
 		await store.interactions.record({
 			interaction,
 			...(turn.isNewConversation && turn.conversationId
 				? { newConversation: { id: turn.conversationId, title: titleFromPrompt(turn.request.prompt), createdAt } }
 				: {}),
 		});
+		options.usage.recorded(interaction);
 		// Learning from the message happens after the answer is safe, and never delays it.
 		options.memory?.observe(turn.request.principal, {
 			message: turn.request.prompt,
@@ -229,6 +242,7 @@ export function createChatService(options: {
 			response: interaction.response,
 			usage,
 			usageEstimated: interaction.usageEstimated,
+			costMicroUsd: interaction.costMicroUsd,
 			finishReason: outcome.finishReason,
 			latencyMs: interaction.latencyMs,
 			attempts: outcome.attempts,

@@ -4,7 +4,8 @@ import type { ChatMessage, FinishReason, TokenUsage } from "../llm/model-port.js
 import type { ModelChain, ModelRouter, ResolvedModel } from "../llm/model-router.js";
 import { estimateUsage } from "../llm/token-estimate.js";
 import { newId } from "../store/ids.js";
-import type { Store } from "../store/store-port.js";
+import type { RecordInteractionInput, Store } from "../store/store-port.js";
+import type { UsageMeter } from "../usage/usage-meter.js";
 import { chunkFrame, completionObject, contentText, doneFrame, usageFrame } from "./completions-format.js";
 import { createEventStreamRewriter } from "./event-stream-rewriter.js";
 import { type Citation, citationToWire, type GroundingService } from "./grounding.js";
@@ -64,6 +65,8 @@ export type CompletionsService = ReturnType<typeof createCompletionsService>;
 export function createCompletionsService(options: {
 	store: Store;
 	models: ModelRouter;
+	/** Budget checks and the cost of each call. */
+	usage: UsageMeter;
 	grounding?: GroundingService | undefined;
 	defaultTopK?: number | undefined;
 	now?: () => number;
@@ -97,7 +100,7 @@ export function createCompletionsService(options: {
 		return { body: { ...upstream, messages } as CompletionBody, citations: grounding.citations };
 	}
 
-	function record(
+	async function record(
 		caller: CompletionCaller,
 		resolved: ResolvedModel,
 		body: CompletionBody,
@@ -106,7 +109,7 @@ export function createCompletionsService(options: {
 	): Promise<void> {
 		const usage = outcome.usage ?? estimateCompletionUsage(body.messages, outcome.text);
 		const createdAt = now();
-		return store.interactions.record({
+		const input: RecordInteractionInput = {
 			interaction: {
 				id: newId(),
 				userId: caller.principal.userId,
@@ -124,13 +127,18 @@ export function createCompletionsService(options: {
 				completionTokens: usage.completionTokens,
 				totalTokens: usage.totalTokens,
 				usageEstimated: outcome.usage === null,
+				costMicroUsd: null,
 				latencyMs: createdAt - outcome.startedAt,
 				finishReason: outcome.finishReason,
 				requestId: caller.requestId,
 				metadata: citations.length > 0 ? { citations } : null,
 				createdAt,
 			},
-		});
+		};
+		// Priced from the model stored as the one that answered, at the price that applies now; the row keeps it.
+		input.interaction.costMicroUsd = options.usage.costMicroUsd(input.interaction.model, usage);
+		await store.interactions.record(input);
+		options.usage.recorded(input.interaction);
 	}
 
 	return {
@@ -142,6 +150,8 @@ export function createCompletionsService(options: {
 			chain: ModelChain<ResolvedModel>,
 			requestBody: CompletionBody,
 		): Promise<CompletionRouting & { body: Uint8Array | string }> {
+			const budgetCheck = options.usage.check(caller.principal);
+			if (budgetCheck !== undefined) await budgetCheck;
 			const startedAt = now();
 			const { body, citations } = await prepareBody(caller, requestBody);
 			const {
@@ -195,6 +205,8 @@ export function createCompletionsService(options: {
 			chain: ModelChain<ResolvedModel>,
 			requestBody: CompletionBody,
 		): Promise<CompletionStream> {
+			const budgetCheck = options.usage.check(caller.principal);
+			if (budgetCheck !== undefined) await budgetCheck;
 			const startedAt = now();
 			const { body, citations } = await prepareBody(caller, requestBody);
 			const citationsEvent = citationFrame(citations);

@@ -11,11 +11,13 @@ import { iso } from "./schemas/common.js";
 
 /** Records as the API shows them: snake_case, ISO dates, never a secret or a hash. */
 
-export const usageOf = (counts: TokenCounts, estimated?: boolean) => ({
+/** `costMicroUsd`: given for single calls (null when unpriced), left out for sums such as a conversation's. */
+export const usageOf = (counts: TokenCounts, estimated?: boolean, costMicroUsd?: number | null) => ({
 	prompt_tokens: counts.promptTokens,
 	completion_tokens: counts.completionTokens,
 	total_tokens: counts.totalTokens,
 	...(estimated === undefined ? {} : { estimated }),
+	...(costMicroUsd === undefined ? {} : { cost_usd: costMicroUsd === null ? null : costMicroUsd / 1_000_000 }),
 });
 
 export const userRepresentation = (user: UserRecord) => ({
@@ -72,7 +74,7 @@ export const messagesOf = (turn: InteractionRecord) => [
 		interaction_id: turn.id,
 		created_at: iso(turn.createdAt),
 		model: turn.model,
-		usage: usageOf(turn, turn.usageEstimated),
+		usage: usageOf(turn, turn.usageEstimated, turn.costMicroUsd),
 		finish_reason: turn.finishReason,
 		latency_ms: turn.latencyMs,
 		citations: storedCitations(turn).map(citationRepresentation),
@@ -86,7 +88,7 @@ export const historyItemRepresentation = (turn: InteractionRecord) => ({
 	prompt: turn.prompt,
 	response: turn.response,
 	model: turn.model,
-	usage: usageOf(turn, turn.usageEstimated),
+	usage: usageOf(turn, turn.usageEstimated, turn.costMicroUsd),
 	finish_reason: turn.finishReason,
 	latency_ms: turn.latencyMs,
 	timestamp: iso(turn.createdAt),
@@ -100,7 +102,7 @@ export const chatTurnRepresentation = (turn: ChatTurn, userId: string) => ({
 	prompt: turn.prompt,
 	response: turn.response,
 	model: turn.model,
-	usage: usageOf(turn.usage, turn.usageEstimated),
+	usage: usageOf(turn.usage, turn.usageEstimated, turn.costMicroUsd),
 	finish_reason: turn.finishReason,
 	latency_ms: turn.latencyMs,
 	timestamp: iso(turn.createdAt),

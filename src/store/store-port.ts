@@ -3,6 +3,7 @@ import type { IdempotencyRepository } from "./idempotency-port.js";
 import type { KnowledgeRepository } from "./knowledge-port.js";
 import type { MemoryRepository } from "./memory-port.js";
 import type { Page, PageRequest } from "./page.js";
+import type { BudgetRepository, UsageRepository } from "./usage-port.js";
 
 /**
  * The storage port. Services depend on this interface only; each backend
@@ -174,6 +175,11 @@ export interface InteractionRecord extends TokenCounts {
 	promptTextTokens: number;
 	/** True when the provider reported no usage and the counts are tokenizer estimates. */
 	usageEstimated: boolean;
+	/**
+	 * What the call cost in micro-dollars at the price that applied when it was made, for the model
+	 * that answered; null when that model had no price.
+	 */
+	costMicroUsd: number | null;
 	latencyMs: number;
 	finishReason: string;
 	requestId: string | null;
@@ -243,6 +249,10 @@ export interface Store {
 	readonly apiKeys: ApiKeyRepository;
 	readonly conversations: ConversationRepository;
 	readonly interactions: InteractionRepository;
+	/** Usage sums over interactions (store/usage-port.ts). */
+	readonly usage: UsageRepository;
+	/** Per-user budget overrides (store/usage-port.ts). */
+	readonly budgets: BudgetRepository;
 	/** Applies pending migrations; idempotent. */
 	migrate(): Promise<void>;
 	/** Throws when the backend cannot answer a trivial query. */

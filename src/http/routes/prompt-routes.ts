@@ -73,7 +73,7 @@ export function promptRoutes(dependencies: { chat: ChatService; prompts: PromptL
 						"Answers like /v1/generate and records the prompt so that GET /v1/prompts/similar can find it. " +
 						"`websocket: true` is accepted; delivery on the live channel comes with realtime notifications.",
 					body: promptBody,
-					response: { 201: promptResponse, ...problemResponses(400, 401, 404, 413, 415, 502, 503, 504) },
+					response: { 201: promptResponse, ...problemResponses(400, 401, 404, 413, 415, 429, 502, 503, 504) },
 				},
 			},
 			async (request, reply) => {
@@ -92,7 +92,7 @@ export function promptRoutes(dependencies: { chat: ChatService; prompts: PromptL
 					prompt: turn.prompt,
 					response: turn.response,
 					model: turn.model,
-					usage: usageOf(turn.usage, turn.usageEstimated),
+					usage: usageOf(turn.usage, turn.usageEstimated, turn.costMicroUsd),
 					citations: turn.citations.map(citationRepresentation),
 					websocket: body.websocket ?? false,
 					created_at: iso(turn.createdAt),

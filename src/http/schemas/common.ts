@@ -20,6 +20,11 @@ export const usageSchema = z.object({
 		.boolean()
 		.optional()
 		.describe("True when the provider reported no usage and these are tokenizer estimates"),
+	cost_usd: z
+		.number()
+		.nullable()
+		.optional()
+		.describe("What the call cost in USD at the price of the model that answered; null when that model has no price"),
 });
 
 export const problemSchema = z

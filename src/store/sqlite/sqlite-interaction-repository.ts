@@ -17,13 +17,13 @@ interface InteractionRow extends Omit<InteractionRecord, "usageEstimated" | "met
 const interactionColumns = `id, user_id AS userId, conversation_id AS conversationId, api_key_id AS apiKeyId,
 	endpoint, provider, model, system, prompt, response, prompt_tokens AS promptTokens,
 	completion_tokens AS completionTokens, total_tokens AS totalTokens, prompt_text_tokens AS promptTextTokens,
-	usage_estimated AS usageEstimated, latency_ms AS latencyMs, finish_reason AS finishReason,
+	usage_estimated AS usageEstimated, cost_micro_usd AS costMicroUsd, latency_ms AS latencyMs, finish_reason AS finishReason,
 	request_id AS requestId, metadata, created_at AS createdAt`;
 
 const insertInteractionSql = `INSERT INTO interactions (id, user_id, conversation_id, api_key_id, endpoint, provider,
 		model, system, prompt, response, prompt_tokens, completion_tokens, total_tokens, prompt_text_tokens,
-		usage_estimated, latency_ms, finish_reason, request_id, metadata, created_at)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+		usage_estimated, cost_micro_usd, latency_ms, finish_reason, request_id, metadata, created_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 /** `user_id = +?`: see recentInConversation below for why the parameter carries a unary plus. */
 function listSql(afterCursor: boolean): string {
@@ -177,6 +177,7 @@ function toInteractionValues(interaction: InteractionRecord): unknown[] {
 		interaction.totalTokens,
 		interaction.promptTextTokens,
 		interaction.usageEstimated ? 1 : 0,
+		interaction.costMicroUsd,
 		interaction.latencyMs,
 		interaction.finishReason,
 		interaction.requestId,

@@ -3,6 +3,7 @@ import { Kysely, SqliteDialect, sql } from "kysely";
 import { type Migration, type MigrationProvider, Migrator } from "kysely/migration";
 import { knowledgeMigration } from "./sqlite-knowledge-migrations.js";
 import { memoriesMigration } from "./sqlite-memory-migrations.js";
+import { usageAndBudgetsMigration } from "./sqlite-usage-migrations.js";
 
 /**
  * The SQLite schema, as versioned migrations defined in code so `dist/` needs no migration files
@@ -185,6 +186,8 @@ export const sqliteMigrations: Readonly<Record<string, Migration>> = {
 			await sql`CREATE INDEX idempotency_records_expiry ON idempotency_records (expires_at)`.execute(database);
 		},
 	},
+
+	"0007_usage_and_budgets": usageAndBudgetsMigration,
 
 	"0008_response_cache": {
 		async up(database: Kysely<unknown>) {

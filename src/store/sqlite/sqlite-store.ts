@@ -10,6 +10,7 @@ import { createSqliteMemoryRepository } from "./sqlite-memory-repository.js";
 import { migrateSqliteDatabase } from "./sqlite-migrations.js";
 import { createSqliteRefreshTokenRepository } from "./sqlite-refresh-token-repository.js";
 import { createSqliteResponseCacheRepository } from "./sqlite-response-cache-repository.js";
+import { createSqliteBudgetRepository, createSqliteUsageRepository } from "./sqlite-usage-repository.js";
 import { createSqliteUserRepository } from "./sqlite-user-repository.js";
 import { createWriteQueue, type WriteQueueOptions } from "./sqlite-write-queue.js";
 
@@ -40,6 +41,8 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
 		apiKeys: createSqliteApiKeyRepository(dependencies),
 		conversations: createSqliteConversationRepository(dependencies),
 		interactions: createSqliteInteractionRepository(dependencies),
+		usage: createSqliteUsageRepository(dependencies),
+		budgets: createSqliteBudgetRepository(dependencies),
 		knowledge: createSqliteKnowledgeRepository(dependencies),
 		memories: createSqliteMemoryRepository(dependencies),
 		idempotency: createSqliteIdempotencyRepository(dependencies),

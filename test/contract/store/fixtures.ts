@@ -87,6 +87,7 @@ export function anInteraction(userId: string, overrides: Partial<InteractionReco
 		totalTokens: 13,
 		promptTextTokens: 8,
 		usageEstimated: false,
+		costMicroUsd: 6,
 		latencyMs: 42,
 		finishReason: "stop",
 		requestId: null,
