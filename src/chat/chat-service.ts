@@ -1,8 +1,9 @@
 import type { Principal } from "../auth/principal.js";
 import { AppError } from "../errors.js";
-import type { ChatMessage, FinishReason, ModelStreamPart, TokenUsage } from "../llm/model-port.js";
+import type { ChatMessage, FinishReason, ModelStreamPart, ProviderCredentials, TokenUsage } from "../llm/model-port.js";
 import type { ModelRouter, ResolvedModel } from "../llm/model-router.js";
 import { estimateTokens, estimateUsage } from "../llm/token-estimate.js";
+import type { ProviderCredentialSource } from "../provider-keys/provider-key-service.js";
 import { newId } from "../store/ids.js";
 import type { InteractionEndpoint, InteractionRecord, Store } from "../store/store-port.js";
 import { createAsyncQueue } from "./async-queue.js";
@@ -66,6 +67,8 @@ export interface ChatStream {
 interface PreparedTurn {
 	request: ChatRequest;
 	resolved: ResolvedModel;
+	/** The caller's own provider key, when they stored one; the server's otherwise. */
+	credentials: ProviderCredentials | undefined;
 	messages: ChatMessage[];
 	/** The system prompt as the user gave it (stored); the model also got the grounding. */
 	system: string | null;
@@ -84,6 +87,8 @@ export function createChatService(options: {
 	models: ModelRouter;
 	grounding?: GroundingService | undefined;
 	memory?: ChatMemory | undefined;
+	/** Users' own provider keys; without it every call uses the server's keys. */
+	providerKeys?: ProviderCredentialSource | undefined;
 	/** Passages retrieved per answer when the request does not say (RAG_TOP_K). */
 	defaultTopK?: number | undefined;
 	now?: () => number;
@@ -100,6 +105,8 @@ export function createChatService(options: {
 		const user = await store.users.findById(userId);
 		const requestedModel = request.model ?? user?.defaultModel ?? undefined;
 		const resolved = models.resolve(requestedModel);
+		// Before any other work: a caller who may not use this model learns it at once.
+		const credentials = await options.providerKeys?.credentialsFor(userId, resolved);
 
 		let history: InteractionRecord[] = [];
 		let conversationId: string | null = null;
@@ -148,6 +155,7 @@ export function createChatService(options: {
 		return {
 			request,
 			resolved,
+			credentials,
 			messages: built.messages,
 			system,
 			grounding,
@@ -227,7 +235,10 @@ export function createChatService(options: {
 		/** One turn, answered whole. */
 		async complete(request: ChatRequest): Promise<ChatTurn> {
 			const turn = await prepare(request);
-			const result = await models.complete(turn.resolved, modelRequest(turn), { signal: request.signal });
+			const result = await models.complete(turn.resolved, modelRequest(turn), {
+				signal: request.signal,
+				credentials: turn.credentials,
+			});
 			return persist(turn, result);
 		},
 
@@ -238,7 +249,7 @@ export function createChatService(options: {
 		async stream(request: ChatRequest): Promise<ChatStream> {
 			const turn = await prepare(request);
 			const deltas = createAsyncQueue<string>();
-			const parts = models.stream(turn.resolved, modelRequest(turn), {});
+			const parts = models.stream(turn.resolved, modelRequest(turn), { credentials: turn.credentials });
 			const completion = (async () => {
 				let text = "";
 				let finish: Extract<ModelStreamPart, { type: "finish" }> | undefined;

@@ -3,6 +3,7 @@ import { AppError } from "../errors.js";
 import type { ChatMessage, FinishReason, TokenUsage } from "../llm/model-port.js";
 import type { ModelRouter, ResolvedModel } from "../llm/model-router.js";
 import { estimateUsage } from "../llm/token-estimate.js";
+import type { ProviderCredentialSource } from "../provider-keys/provider-key-service.js";
 import { newId } from "../store/ids.js";
 import type { Store } from "../store/store-port.js";
 import { chunkFrame, completionObject, contentText, doneFrame, usageFrame } from "./completions-format.js";
@@ -54,10 +55,14 @@ export function createCompletionsService(options: {
 	store: Store;
 	models: ModelRouter;
 	grounding?: GroundingService | undefined;
+	/** Users' own provider keys; without it every call uses the server's keys. */
+	providerKeys?: ProviderCredentialSource | undefined;
 	defaultTopK?: number | undefined;
 	now?: () => number;
 }) {
 	const { store, models } = options;
+	const credentialsFor = (caller: CompletionCaller, resolved: ResolvedModel) =>
+		options.providerKeys?.credentialsFor(caller.principal.userId, resolved);
 	const now = options.now ?? Date.now;
 
 	/**
@@ -131,9 +136,10 @@ export function createCompletionsService(options: {
 			requestBody: CompletionBody,
 		): Promise<{ body: Uint8Array | string; attempts: number }> {
 			const startedAt = now();
+			const credentials = await credentialsFor(caller, resolved);
 			const { body, citations } = await prepareBody(caller, resolved, requestBody);
 			if (resolved.adapter.chatCompletions) {
-				const result = await models.forwardJson(resolved, body);
+				const result = await models.forwardJson(resolved, body, { credentials });
 				const choice = (
 					result.json.choices as Array<{ message?: { content?: unknown }; finish_reason?: string }> | undefined
 				)?.[0];
@@ -149,7 +155,7 @@ export function createCompletionsService(options: {
 				const withCitations = { ...result.json, citations: citations.map(citationToWire) };
 				return { body: JSON.stringify(withCitations), attempts: result.attempts };
 			}
-			const result = await models.complete(resolved, translatedRequest(body));
+			const result = await models.complete(resolved, translatedRequest(body), { credentials });
 			const usage = result.usage ?? estimateCompletionUsage(body.messages, result.text);
 			await record(caller, resolved, body, { ...result, usage, startedAt }, citations);
 			const completion = completionObject({
@@ -171,15 +177,17 @@ export function createCompletionsService(options: {
 			requestBody: CompletionBody,
 		): Promise<CompletionStream> {
 			const startedAt = now();
+			const credentials = await credentialsFor(caller, resolved);
 			const { body, citations } = await prepareBody(caller, resolved, requestBody);
 			const citationsEvent = citationFrame(citations);
 			const clientWantsUsage = body.stream_options?.include_usage === true;
 			if (resolved.adapter.chatCompletions) {
 				// Usage is always asked for, for accounting; clients that did not ask don't get the extra chunk.
-				const chunks = await models.forwardStream(resolved, {
-					...body,
-					stream_options: { ...(body.stream_options ?? {}), include_usage: true },
-				});
+				const chunks = await models.forwardStream(
+					resolved,
+					{ ...body, stream_options: { ...(body.stream_options ?? {}), include_usage: true } },
+					{ credentials },
+				);
 				const filter =
 					clientWantsUsage && citationsEvent === undefined
 						? undefined
@@ -209,7 +217,7 @@ export function createCompletionsService(options: {
 					})(),
 				};
 			}
-			const parts = models.stream(resolved, translatedRequest(body))[Symbol.asyncIterator]();
+			const parts = models.stream(resolved, translatedRequest(body), { credentials })[Symbol.asyncIterator]();
 			const first = await parts.next();
 			const base = { id: `chatcmpl-${newId()}`, created: Math.floor(startedAt / 1000), model: resolved.id };
 			return {

@@ -2,7 +2,7 @@ import { type Config, defaultModelByProvider, type LlmProviderName, llmProviderN
 import { AppError } from "../errors.js";
 import type { Metrics } from "../observability/metrics.js";
 import { type CallRoute, createCallRoute } from "./call-route.js";
-import { createAdapters } from "./create-adapters.js";
+import { createAdapters, createUserKeyAdapters } from "./create-adapters.js";
 import { createMockModel, mockProviderName } from "./mock/mock-model.js";
 import { knownContextWindow, mockModelId, providerSetting } from "./model-catalog.js";
 import type {
@@ -16,6 +16,7 @@ import type {
 } from "./model-port.js";
 import { toTokenUsage } from "./openai-wire/chat-completions-format.js";
 import type { CircuitStatus } from "./resilience.js";
+import { providerNotConfigured } from "./router-errors.js";
 import {
 	type ForwardedChatCompletionsStream,
 	type OpenedUpstream,
@@ -32,6 +33,11 @@ export interface ResolvedModel {
 	/** The upstream's own model id. */
 	model: string;
 	adapter: LanguageModelAdapter;
+	/**
+	 * True when this server can call the provider on its own (a configured key, or none needed);
+	 * false for a provider served only with users' own keys (ModelCallOptions.credentials).
+	 */
+	serverCredentials: boolean;
 }
 
 export interface ProviderStatus {
@@ -41,7 +47,11 @@ export interface ProviderStatus {
 }
 
 export interface ModelRouter {
-	/** Throws AppError("unknown_model") when no configured provider serves the id. */
+	/**
+	 * Throws AppError("unknown_model") when no provider serves the id. Providers users may bring
+	 * their own key for resolve even without a server key (`serverCredentials: false`); calling
+	 * them without credentials throws unknown_model before anything is sent.
+	 */
 	resolve(modelId?: string | null): ResolvedModel;
 	complete(
 		resolved: ResolvedModel,
@@ -91,6 +101,8 @@ export function createModelRouter(dependencies: ModelRouterDependencies): ModelR
 	const now = clock === undefined ? () => performance.now() : () => clock.now();
 	const adapters = new Map(dependencies.adapters ?? createAdapters(config));
 	if (!adapters.has(mockProviderName)) adapters.set(mockProviderName, createMockModel(config.mock));
+	const serverConfigured = new Set(adapters.keys());
+	for (const [provider, adapter] of createUserKeyAdapters(config, serverConfigured)) adapters.set(provider, adapter);
 	const providerNames = new Set<string>(llmProviderNames);
 	const resolutions = new Map<string, ResolvedModel>();
 	const routes = new Map<string, CallRoute>();
@@ -111,7 +123,7 @@ export function createModelRouter(dependencies: ModelRouterDependencies): ModelR
 				);
 			}
 			if (model.length === 0) throw unknownModel(`Model id "${requested}" names a provider but no model.`);
-			return { id: requested, provider: prefix, model, adapter };
+			return { id: requested, provider: prefix, model, adapter, serverCredentials: serverConfigured.has(prefix) };
 		}
 		const adapter = adapters.get(config.provider);
 		if (adapter === undefined) {
@@ -119,7 +131,13 @@ export function createModelRouter(dependencies: ModelRouterDependencies): ModelR
 				`Model "${requested}" would go to the default provider ${config.provider}, which is not set up.`,
 			);
 		}
-		return { id: `${config.provider}/${requested}`, provider: config.provider, model: requested, adapter };
+		return {
+			id: `${config.provider}/${requested}`,
+			provider: config.provider,
+			model: requested,
+			adapter,
+			serverCredentials: serverConfigured.has(config.provider),
+		};
 	}
 
 	function resolve(modelId?: string | null): ResolvedModel {
@@ -161,6 +179,15 @@ export function createModelRouter(dependencies: ModelRouterDependencies): ModelR
 		}
 	}
 
+	/** A provider served only with users' keys is never called without one (it would go unauthenticated). */
+	function credentialsFor(resolved: ResolvedModel, options: ModelCallOptions | undefined) {
+		const credentials = options?.credentials;
+		if (credentials === undefined && !resolved.serverCredentials) {
+			throw providerNotConfigured(resolved.id, resolved.provider);
+		}
+		return credentials;
+	}
+
 	function passThroughOf(resolved: ResolvedModel) {
 		const passThrough = resolved.adapter.chatCompletions;
 		if (passThrough === undefined) {
@@ -175,10 +202,10 @@ export function createModelRouter(dependencies: ModelRouterDependencies): ModelR
 		resolve,
 
 		async complete(resolved, request, options) {
+			const credentials = credentialsFor(resolved, options);
 			const route = routeFor(resolved);
 			const startedAt = now();
 			const signal = options?.signal;
-			const credentials = options?.credentials;
 			const upstreamRequest: ChatModelRequest = { ...request, model: resolved.model };
 			try {
 				const { value, attempts } = await route.resilience.execute((attempt) => {
@@ -188,15 +215,15 @@ export function createModelRouter(dependencies: ModelRouterDependencies): ModelR
 				route.recordSuccess(startedAt, value.usage);
 				return { text: value.text, finishReason: value.finishReason, usage: value.usage, attempts };
 			} catch (error) {
-				throw route.fail(error, startedAt, signal);
+				throw route.fail(error, startedAt, signal, credentials !== undefined);
 			}
 		},
 
 		async *stream(resolved, request, options) {
+			const credentials = credentialsFor(resolved, options);
 			const route = routeFor(resolved);
 			const startedAt = now();
 			const signal = options?.signal;
-			const credentials = options?.credentials;
 			const upstreamRequest: ChatModelRequest = { ...request, model: resolved.model };
 			let opened: OpenedUpstream<IteratorResult<ModelStreamPart>> & { iterator: AsyncIterator<ModelStreamPart> };
 			try {
@@ -217,7 +244,7 @@ export function createModelRouter(dependencies: ModelRouterDependencies): ModelR
 					signal,
 				));
 			} catch (error) {
-				throw route.fail(error, startedAt, signal);
+				throw route.fail(error, startedAt, signal, credentials !== undefined);
 			}
 			let completed = false;
 			try {
@@ -229,7 +256,7 @@ export function createModelRouter(dependencies: ModelRouterDependencies): ModelR
 					try {
 						next = await opened.iterator.next();
 					} catch (error) {
-						throw route.fail(error, startedAt, signal);
+						throw route.fail(error, startedAt, signal, credentials !== undefined);
 					}
 				}
 				completed = true;
@@ -244,11 +271,11 @@ export function createModelRouter(dependencies: ModelRouterDependencies): ModelR
 		},
 
 		async forwardJson(resolved, body, options) {
+			const credentials = credentialsFor(resolved, options);
 			const passThrough = passThroughOf(resolved);
 			const route = routeFor(resolved);
 			const startedAt = now();
 			const signal = options?.signal;
-			const credentials = options?.credentials;
 			try {
 				const { value, attempts } = await route.resilience.execute((attempt) => {
 					route.countAttempt();
@@ -257,16 +284,16 @@ export function createModelRouter(dependencies: ModelRouterDependencies): ModelR
 				route.recordSuccess(startedAt, toTokenUsage(value.json.usage));
 				return { body: value.body, json: value.json, attempts };
 			} catch (error) {
-				throw route.fail(error, startedAt, signal);
+				throw route.fail(error, startedAt, signal, credentials !== undefined);
 			}
 		},
 
 		async forwardStream(resolved, body, options) {
+			const credentials = credentialsFor(resolved, options);
 			const passThrough = passThroughOf(resolved);
 			const route = routeFor(resolved);
 			const startedAt = now();
 			const signal = options?.signal;
-			const credentials = options?.credentials;
 			let opened: OpenedUpstream<AsyncIterable<Uint8Array>>;
 			try {
 				({ value: opened } = await route.resilience.execute(
@@ -278,7 +305,7 @@ export function createModelRouter(dependencies: ModelRouterDependencies): ModelR
 					signal,
 				));
 			} catch (error) {
-				throw route.fail(error, startedAt, signal);
+				throw route.fail(error, startedAt, signal, credentials !== undefined);
 			}
 			return observeForwardedStream(opened, route, startedAt, signal);
 		},
@@ -291,7 +318,7 @@ export function createModelRouter(dependencies: ModelRouterDependencies): ModelR
 		listModels() {
 			const candidates: string[] = [];
 			for (const provider of llmProviderNames) {
-				if (provider !== mockProviderName && adapters.has(provider)) {
+				if (provider !== mockProviderName && serverConfigured.has(provider)) {
 					candidates.push(`${provider}/${defaultModelByProvider[provider]}`);
 				}
 			}
@@ -300,7 +327,9 @@ export function createModelRouter(dependencies: ModelRouterDependencies): ModelR
 			for (const candidate of candidates) {
 				try {
 					const resolved = resolve(candidate);
-					if (!models.has(resolved.id)) models.set(resolved.id, { id: resolved.id, provider: resolved.provider });
+					// Models only users' own keys can reach are not offered to everyone.
+					if (resolved.serverCredentials && !models.has(resolved.id))
+						models.set(resolved.id, { id: resolved.id, provider: resolved.provider });
 				} catch {
 					// An advertised model whose provider is not configured is not offered.
 				}
@@ -316,7 +345,7 @@ export function createModelRouter(dependencies: ModelRouterDependencies): ModelR
 					const state = route.resilience.circuit();
 					if (circuitSeverity[state] > circuitSeverity[circuit]) circuit = state;
 				}
-				return { provider, configured: adapters.has(provider), circuit };
+				return { provider, configured: serverConfigured.has(provider), circuit };
 			});
 		},
 

@@ -1,6 +1,7 @@
 import type { KnowledgeRepository } from "./knowledge-port.js";
 import type { MemoryRepository } from "./memory-port.js";
 import type { Page, PageRequest } from "./page.js";
+import type { ProviderKeyRepository } from "./provider-key-port.js";
 
 /**
  * The storage port. Services depend on this interface only; each backend
@@ -235,6 +236,8 @@ export interface Store {
 	readonly users: UserRepository;
 	readonly refreshTokens: RefreshTokenRepository;
 	readonly apiKeys: ApiKeyRepository;
+	/** Users' own provider keys, encrypted (store/provider-key-port.ts). */
+	readonly providerKeys: ProviderKeyRepository;
 	readonly conversations: ConversationRepository;
 	readonly interactions: InteractionRepository;
 	/** Applies pending migrations; idempotent. */

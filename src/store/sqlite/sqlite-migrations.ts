@@ -3,6 +3,7 @@ import { Kysely, SqliteDialect, sql } from "kysely";
 import { type Migration, type MigrationProvider, Migrator } from "kysely/migration";
 import { knowledgeMigration } from "./sqlite-knowledge-migrations.js";
 import { memoriesMigration } from "./sqlite-memory-migrations.js";
+import { providerKeysMigration } from "./sqlite-provider-key-migrations.js";
 
 /**
  * The SQLite schema, as versioned migrations defined in code so `dist/` needs no migration files
@@ -167,6 +168,8 @@ export const sqliteMigrations: Readonly<Record<string, Migration>> = {
 	"0003_knowledge": knowledgeMigration,
 
 	"0004_memories": memoriesMigration,
+
+	"0006_provider_keys": providerKeysMigration,
 };
 
 /**
