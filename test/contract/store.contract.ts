@@ -4,6 +4,7 @@ import { describeConversationContract } from "./store/conversations.contract.js"
 import { describeApiKeyContract, describeRefreshTokenContract } from "./store/credentials.contract.js";
 import { describeInteractionContract } from "./store/interactions.contract.js";
 import { describeIsolationContract } from "./store/isolation.contract.js";
+import { describeProviderKeyContract } from "./store/provider-keys.contract.js";
 import { describeUserContract } from "./store/users.contract.js";
 
 /**
@@ -39,6 +40,7 @@ export function describeStoreContract(name: string, createFreshStore: () => Prom
 		describeUserContract(store);
 		describeRefreshTokenContract(store);
 		describeApiKeyContract(store);
+		describeProviderKeyContract(store);
 		describeConversationContract(store);
 		describeInteractionContract(store);
 		describeIsolationContract(store);
