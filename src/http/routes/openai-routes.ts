@@ -28,7 +28,7 @@ export function openAiRoutes(dependencies: {
 						"stream back untouched; other providers are translated. `stream_options.include_usage` adds the usage chunk. " +
 						"Response headers `x-parley-model` and `x-parley-attempts` say which model answered and after how many attempts.",
 					body: chatCompletionBody,
-					response: { 200: chatCompletionResponse, ...problemResponses(400, 401, 413, 415, 502, 503, 504) },
+					response: { 200: chatCompletionResponse, ...problemResponses(400, 401, 403, 409, 413, 415, 502, 503, 504) },
 				},
 			},
 			async (request, reply) => {
