@@ -5,17 +5,19 @@ import { type CallRoute, createCallRoute } from "./call-route.js";
 import { createAdapters, createUserKeyAdapters } from "./create-adapters.js";
 import { createMockModel, mockProviderName } from "./mock/mock-model.js";
 import { knownContextWindow, mockModelId, providerSetting } from "./model-catalog.js";
-import type {
-	ChatModelRequest,
-	LanguageModelAdapter,
-	ModelCallOptions,
-	ModelResult,
-	ModelStreamPart,
-	PassThroughJsonResponse,
-	TokenUsage,
+import {
+	type ChatModelRequest,
+	type LanguageModelAdapter,
+	type ModelCallOptions,
+	type ModelResult,
+	type ModelStreamPart,
+	type PassThroughJsonResponse,
+	ProviderCallError,
+	type ProviderCredentials,
+	type TokenUsage,
 } from "./model-port.js";
 import { toTokenUsage } from "./openai-wire/chat-completions-format.js";
-import type { CircuitStatus } from "./resilience.js";
+import { type CircuitStatus, markNotAboutProviderHealth } from "./resilience.js";
 import { providerNotConfigured } from "./router-errors.js";
 import {
 	type ForwardedChatCompletionsStream,
@@ -151,8 +153,12 @@ export function createModelRouter(dependencies: ModelRouterDependencies): ModelR
 		return resolved;
 	}
 
-	function routeFor(resolved: ResolvedModel): CallRoute {
-		const key = `${resolved.provider}\u0000${resolved.model}`;
+	/**
+	 * Per provider and model; calls with a user's own base URL (their own server) get a route, and
+	 * so a breaker, of their own: one user's server being down says nothing about another's.
+	 */
+	function routeFor(resolved: ResolvedModel, credentials: ProviderCredentials | undefined): CallRoute {
+		const key = `${resolved.provider}\u0000${resolved.model}\u0000${credentials?.baseUrl ?? ""}`;
 		let route = routes.get(key);
 		if (route === undefined) {
 			if (routes.size >= maxCachedModels) evictClosedRoute();
@@ -188,6 +194,12 @@ export function createModelRouter(dependencies: ModelRouterDependencies): ModelR
 		return credentials;
 	}
 
+	/** With a user's own key, a 429 is their quota: retried, but not counted against the provider. */
+	function ownKeyFailure(error: unknown): never {
+		if (error instanceof ProviderCallError && error.status === 429) markNotAboutProviderHealth(error);
+		throw error;
+	}
+
 	function passThroughOf(resolved: ResolvedModel) {
 		const passThrough = resolved.adapter.chatCompletions;
 		if (passThrough === undefined) {
@@ -203,14 +215,15 @@ export function createModelRouter(dependencies: ModelRouterDependencies): ModelR
 
 		async complete(resolved, request, options) {
 			const credentials = credentialsFor(resolved, options);
-			const route = routeFor(resolved);
+			const route = routeFor(resolved, credentials);
 			const startedAt = now();
 			const signal = options?.signal;
 			const upstreamRequest: ChatModelRequest = { ...request, model: resolved.model };
 			try {
 				const { value, attempts } = await route.resilience.execute((attempt) => {
 					route.countAttempt();
-					return resolved.adapter.complete(upstreamRequest, { signal: attempt.signal, credentials });
+					const call = resolved.adapter.complete(upstreamRequest, { signal: attempt.signal, credentials });
+					return credentials === undefined ? call : call.catch(ownKeyFailure);
 				}, signal);
 				route.recordSuccess(startedAt, value.usage);
 				return { text: value.text, finishReason: value.finishReason, usage: value.usage, attempts };
@@ -221,7 +234,7 @@ export function createModelRouter(dependencies: ModelRouterDependencies): ModelR
 
 		async *stream(resolved, request, options) {
 			const credentials = credentialsFor(resolved, options);
-			const route = routeFor(resolved);
+			const route = routeFor(resolved, credentials);
 			const startedAt = now();
 			const signal = options?.signal;
 			const upstreamRequest: ChatModelRequest = { ...request, model: resolved.model };
@@ -238,6 +251,7 @@ export function createModelRouter(dependencies: ModelRouterDependencies): ModelR
 								return { iterator, value: await iterator.next() };
 							} catch (error) {
 								await iterator.return?.().catch(() => {});
+								if (credentials !== undefined) ownKeyFailure(error);
 								throw error;
 							}
 						}),
@@ -273,13 +287,14 @@ export function createModelRouter(dependencies: ModelRouterDependencies): ModelR
 		async forwardJson(resolved, body, options) {
 			const credentials = credentialsFor(resolved, options);
 			const passThrough = passThroughOf(resolved);
-			const route = routeFor(resolved);
+			const route = routeFor(resolved, credentials);
 			const startedAt = now();
 			const signal = options?.signal;
 			try {
 				const { value, attempts } = await route.resilience.execute((attempt) => {
 					route.countAttempt();
-					return passThrough.forwardJson(body, { signal: attempt.signal, credentials });
+					const call = passThrough.forwardJson(body, { signal: attempt.signal, credentials });
+					return credentials === undefined ? call : call.catch(ownKeyFailure);
 				}, signal);
 				route.recordSuccess(startedAt, toTokenUsage(value.json.usage));
 				return { body: value.body, json: value.json, attempts };
@@ -291,7 +306,7 @@ export function createModelRouter(dependencies: ModelRouterDependencies): ModelR
 		async forwardStream(resolved, body, options) {
 			const credentials = credentialsFor(resolved, options);
 			const passThrough = passThroughOf(resolved);
-			const route = routeFor(resolved);
+			const route = routeFor(resolved, credentials);
 			const startedAt = now();
 			const signal = options?.signal;
 			let opened: OpenedUpstream<AsyncIterable<Uint8Array>>;
@@ -300,7 +315,8 @@ export function createModelRouter(dependencies: ModelRouterDependencies): ModelR
 					(attempt) =>
 						openUpstream(attempt.signal, signal, async (upstreamSignal) => {
 							route.countAttempt();
-							return { value: await passThrough.forwardStream(body, { signal: upstreamSignal, credentials }) };
+							const call = passThrough.forwardStream(body, { signal: upstreamSignal, credentials });
+							return { value: await (credentials === undefined ? call : call.catch(ownKeyFailure)) };
 						}),
 					signal,
 				));

@@ -21,7 +21,12 @@ describe("providers served only with users' own keys", () => {
 	beforeAll(async () => {
 		anthropic = await startFakeAnthropic();
 		compatible = await startFakeUpstream();
-		parley = await startParley({ ANTHROPIC_BASE_URL: anthropic.url, MEMORY_EXTRACTION: "rules" });
+		parley = await startParley({
+			ANTHROPIC_BASE_URL: anthropic.url,
+			MEMORY_EXTRACTION: "rules",
+			LLM_MAX_RETRIES: "0",
+			LLM_BREAKER_THRESHOLD: "1",
+		});
 		client = apiClient(parley.url);
 		owner = (await signUp(client, "ivy@example.com")).accessToken;
 		stranger = (await signUp(client, "jack@example.com")).accessToken;
@@ -67,6 +72,27 @@ describe("providers served only with users' own keys", () => {
 		expect(completion.status, completion.text).toBe(200);
 		expect(compatible.requests.at(-1)?.headers.authorization).toBe(`Bearer ${compatibleKey}`);
 		expect(compatible.requests.at(-1)?.body).toMatchObject({ model: "llama3.2" });
+	});
+
+	it("keeps a circuit per user's own server: one being down does not pause another's", async () => {
+		const broken = await startFakeUpstream();
+		try {
+			await client.put(
+				"/v1/users/me/provider-keys/openai-compatible",
+				{ api_key: compatibleKey, base_url: broken.url },
+				{ token: stranger },
+			);
+			broken.rule(() => ({ type: "error", status: 500 }));
+			const body = { model: "openai-compatible/llama3.2", messages: [{ role: "user", content: "hi" }] };
+			expect((await client.post("/v1/chat/completions", body, { token: stranger })).status).toBe(502);
+			const paused = await client.post("/v1/chat/completions", body, { token: stranger });
+			expect(paused.body.code).toBe("provider_unavailable");
+			const healthy = await client.post("/v1/chat/completions", body, { token: owner });
+			expect(healthy.status, healthy.text).toBe(200);
+		} finally {
+			await client.delete("/v1/users/me/provider-keys/openai-compatible", { token: stranger });
+			await broken.close();
+		}
 	});
 
 	it("lets users pick such a model as their default only when they hold a key for it", async () => {

@@ -174,6 +174,21 @@ describe("bring your own key", () => {
 		expect(authorizationOfLastCall()).toBe(`Bearer ${serverKey}`);
 	});
 
+	it("does not let a user's exhausted quota (429 to their key) open the circuit for everyone", async () => {
+		upstream.script({ type: "error", status: 429 });
+		const limited = await call(
+			client.post("/v1/chat", { prompt: "hi", model: "openai/gpt-4o-mini" }, { token: alice }),
+		);
+		expectProblem(limited, 503, "provider_overloaded");
+		const others = await call(client.post("/v1/chat", { prompt: "hi", model: "openai/gpt-4o-mini" }, { token: bob }));
+		expect(others.status, others.text).toBe(200);
+		// The same 429 to the server's own key does count: the circuit opens (threshold 1).
+		upstream.script({ type: "error", status: 429 });
+		await call(client.post("/v1/chat", { prompt: "hi", model: "openai/gpt-4o" }, { token: bob }));
+		const paused = await call(client.post("/v1/chat", { prompt: "hi", model: "openai/gpt-4o" }, { token: bob }));
+		expectProblem(paused, 503, "provider_unavailable");
+	});
+
 	it("keeps each user's keys to themselves", async () => {
 		const bobsList = await call(client.get<{ data: unknown[] }>("/v1/users/me/provider-keys", { token: bob }));
 		expect(bobsList.body.data).toEqual([]);
