@@ -25,12 +25,14 @@ import { memoryRoutes } from "./http/routes/memory-routes.js";
 import { openAiRoutes } from "./http/routes/openai-routes.js";
 import { opsRoutes } from "./http/routes/ops-routes.js";
 import { promptRoutes } from "./http/routes/prompt-routes.js";
+import { providerKeyRoutes } from "./http/routes/provider-key-routes.js";
 import { usageRoutes } from "./http/routes/usage-routes.js";
 import { userRoutes } from "./http/routes/user-routes.js";
 import { routingHeaderNames } from "./http/routing-headers.js";
 import type { ModelRouter } from "./llm/model-router.js";
 import type { MemoryService } from "./memory/memory-service.js";
 import type { Metrics } from "./observability/metrics.js";
+import type { ProviderKeyService } from "./provider-keys/provider-key-service.js";
 import type { DocumentService } from "./rag/document-service-types.js";
 import type { RateLimitStore } from "./ratelimit/rate-limit-port.js";
 import { createRateLimitPolicy } from "./ratelimit/rate-limit-rules.js";
@@ -50,6 +52,7 @@ export interface AppDependencies {
 	auth: AuthService;
 	users: UserService;
 	apiKeys: ApiKeyService;
+	providerKeys: ProviderKeyService;
 	chat: ChatService;
 	prompts: PromptLog;
 	conversations: ConversationService;
@@ -165,8 +168,14 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
 	);
 	await app.register(authRoutes({ auth: dependencies.auth, signingKeys: dependencies.signingKeys }));
 	await app.register(
-		userRoutes({ users: dependencies.users, apiKeys: dependencies.apiKeys, models: dependencies.models }),
+		userRoutes({
+			users: dependencies.users,
+			apiKeys: dependencies.apiKeys,
+			models: dependencies.models,
+			providerKeys: dependencies.providerKeys,
+		}),
 	);
+	await app.register(providerKeyRoutes({ providerKeys: dependencies.providerKeys }));
 	await app.register(chatRoutes({ chat: dependencies.chat, users: dependencies.users }));
 	await app.register(promptRoutes({ chat: dependencies.chat, prompts: dependencies.prompts }));
 	await app.register(conversationRoutes({ conversations: dependencies.conversations }));

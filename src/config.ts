@@ -1,6 +1,12 @@
 import path from "node:path";
 import { z } from "zod";
 import {
+	masterKeyIdSetting,
+	masterKeySetting,
+	previousMasterKeysSetting,
+} from "./provider-keys/master-key-settings.js";
+import { derivedKeyId } from "./provider-keys/master-key-text.js";
+import {
 	defaultEmbeddingModel,
 	type EmbedderName,
 	embedderNames,
@@ -114,6 +120,10 @@ const environmentSchema = z.object({
 	REQUIRE_API_KEY: booleanString.default(false),
 	API_KEYS: commaList,
 	API_KEY: optionalText,
+	PARLEY_MASTER_KEY: masterKeySetting,
+	PARLEY_MASTER_KEY_ID: masterKeyIdSetting,
+	PARLEY_MASTER_KEY_PREVIOUS: previousMasterKeysSetting,
+	BYOK_REQUIRED: booleanString.default(false),
 
 	LLM_PROVIDER: z.enum(llmProviderNames).optional(),
 	DEFAULT_MODEL: optionalText,
@@ -296,6 +306,20 @@ function toConfig(environment: z.output<typeof environmentSchema>) {
 			requireApiKey: environment.REQUIRE_API_KEY,
 			staticApiKeys,
 		},
+		/** Users' own provider keys (bring your own key), encrypted at rest under a master key. */
+		providerKeys: {
+			/** Undefined: generated on first start and kept in DATA_DIR (keys/master-keys.json). */
+			masterKey: environment.PARLEY_MASTER_KEY
+				? {
+						id: environment.PARLEY_MASTER_KEY_ID ?? derivedKeyId(environment.PARLEY_MASTER_KEY),
+						key: environment.PARLEY_MASTER_KEY,
+					}
+				: undefined,
+			/** Older master keys: records they wrapped stay readable until `parley rotate-master-key`. */
+			previousMasterKeys: environment.PARLEY_MASTER_KEY_PREVIOUS,
+			/** Every model call (except the mock's) needs the caller's own key for its provider. */
+			required: environment.BYOK_REQUIRED,
+		},
 		llm: {
 			provider,
 			defaultModel: environment.DEFAULT_MODEL ?? `${provider}/${defaultModelByProvider[provider]}`,
@@ -321,6 +345,13 @@ function toConfig(environment: z.output<typeof environmentSchema>) {
 				? { apiKey: environment.ANTHROPIC_API_KEY, baseUrl: environment.ANTHROPIC_BASE_URL }
 				: undefined,
 			bedrock: provider === "bedrock" || environment.AWS_REGION ? { region: environment.AWS_REGION } : undefined,
+			/** Where calls with a user's own key go for providers this server has no key for. */
+			userKeyBaseUrls: {
+				openai: environment.OPENAI_BASE_URL ?? "https://api.openai.com/v1",
+				openrouter: environment.OPENROUTER_BASE_URL ?? "https://openrouter.ai/api/v1",
+				anthropic: environment.ANTHROPIC_BASE_URL,
+				openaiCompatible: environment.OPENAI_COMPATIBLE_BASE_URL,
+			},
 			timeoutMs: environment.LLM_TIMEOUT_MS,
 			connectTimeoutMs: environment.LLM_CONNECT_TIMEOUT_MS,
 			/** A stream (or a response body) that sends nothing for this long is given up on. */
@@ -427,6 +458,9 @@ function productionProblems(config: Config, environment: z.output<typeof environ
 	if (config.responseCache.store === "redis" && config.redis === undefined) {
 		problems.push("RESPONSE_CACHE_STORE: redis needs REDIS_URL");
 	}
+	if (environment.PARLEY_MASTER_KEY_ID && !environment.PARLEY_MASTER_KEY) {
+		problems.push("PARLEY_MASTER_KEY_ID: names PARLEY_MASTER_KEY, which is not set");
+	}
 	if (config.cors.credentials && config.cors.origins.includes("*")) {
 		problems.push("CORS_ORIGINS: '*' cannot be combined with CORS_CREDENTIALS=true");
 	}
@@ -435,6 +469,11 @@ function productionProblems(config: Config, environment: z.output<typeof environ
 	if (!environment.AUTH_SIGNING_KEY && !config.dataDirectoryExplicit) {
 		problems.push(
 			"AUTH_SIGNING_KEY: set it, or set DATA_DIR to persistent storage, so tokens survive a restart in production",
+		);
+	}
+	if (!environment.PARLEY_MASTER_KEY && !config.dataDirectoryExplicit) {
+		problems.push(
+			"PARLEY_MASTER_KEY: set it, or set DATA_DIR to persistent storage, so users' stored provider keys stay readable after a restart in production",
 		);
 	}
 	if (config.auth.tokenIssuer.startsWith("http://localhost") && !environment.PUBLIC_URL) {

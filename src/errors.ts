@@ -37,6 +37,21 @@ export const errorCatalogue = {
 		retryable: false,
 	},
 	dev_login_disabled: { status: 403, title: "Password-less login is disabled", retryable: false },
+	provider_key_required: {
+		status: 403,
+		title: "Store your own key for this model's provider first",
+		retryable: false,
+	},
+	provider_key_rejected: {
+		status: 400,
+		title: "The model provider rejected your own API key",
+		retryable: false,
+	},
+	provider_key_unreadable: {
+		status: 409,
+		title: "Your stored provider key cannot be decrypted; store it again",
+		retryable: false,
+	},
 	forbidden: { status: 403, title: "You may not do this", retryable: false },
 	not_found: { status: 404, title: "The resource does not exist", retryable: false },
 	route_not_found: { status: 404, title: "No such route", retryable: false },

@@ -20,6 +20,9 @@ import { createMemoryModelSource, memoryModelReferences } from "./memory/memory-
 import { createMemoryService } from "./memory/memory-service.js";
 import { createLogger } from "./observability/logger.js";
 import { createMetrics } from "./observability/metrics.js";
+import { createLocalKeyWrapper } from "./provider-keys/key-wrapper.js";
+import { loadMasterKeys } from "./provider-keys/master-keys.js";
+import { createProviderKeyService } from "./provider-keys/provider-key-service.js";
 import { createEmbedder } from "./rag/create-embedder.js";
 import { seedDemoKnowledge } from "./rag/demo-knowledge/seed-demo-knowledge.js";
 import { createDocumentService } from "./rag/document-service.js";
@@ -63,6 +66,17 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
 			dataDirectory: config.dataDirectory,
 		});
 		const models = createModelRouter({ config: config.llm, metrics, adapters: overrides.adapters });
+		const masterKeys = await loadMasterKeys({
+			configured: config.providerKeys,
+			dataDirectory: config.dataDirectory,
+		});
+		const providerKeys = createProviderKeyService({
+			store,
+			wrapper: createLocalKeyWrapper(masterKeys),
+			required: config.providerKeys.required,
+			serverOpenAiCompatibleBaseUrl: config.llm.openaiCompatible !== undefined,
+			logger,
+		});
 		const users = createUserService({ store, adminEmails: config.auth.adminEmails });
 		const accessTokens = createAccessTokens({
 			keys: signingKeys,
@@ -140,11 +154,20 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
 				usage: meter,
 				grounding,
 				memory: config.memory.extraction === "off" ? undefined : memory,
+				providerKeys,
 				defaultTopK: topK,
 			}),
 			conversations: createConversationService({ store }),
-			completions: createCompletionsService({ store, models, usage: meter, grounding, defaultTopK: topK }),
+			completions: createCompletionsService({
+				store,
+				models,
+				usage: meter,
+				grounding,
+				providerKeys,
+				defaultTopK: topK,
+			}),
 			usage: createUsageService({ store, budgets }),
+			providerKeys,
 			memory,
 			documents,
 			rateLimits: createRateLimitStore(

@@ -1,12 +1,14 @@
 import type { Principal } from "../auth/principal.js";
 import { AppError } from "../errors.js";
-import type { ChatMessage, FinishReason, ModelStreamPart, TokenUsage } from "../llm/model-port.js";
+import type { ChatMessage, FinishReason, ModelStreamPart, ProviderCredentials, TokenUsage } from "../llm/model-port.js";
 import type { ModelChain, ModelRouter, ResolvedModel } from "../llm/model-router.js";
 import { estimateTokens, estimateUsage } from "../llm/token-estimate.js";
+import type { ProviderCredentialSource } from "../provider-keys/provider-key-service.js";
 import { newId } from "../store/ids.js";
 import type { InteractionEndpoint, InteractionRecord, Store } from "../store/store-port.js";
 import type { UsageMeter } from "../usage/usage-meter.js";
 import { createAsyncQueue } from "./async-queue.js";
+import { chainCredentials } from "./chain-credentials.js";
 import { buildConversationMessages, titleFromPrompt } from "./context-window.js";
 import { type ChatMemory, type Citation, type Grounding, type GroundingService, groundingTokens } from "./grounding.js";
 
@@ -79,6 +81,8 @@ interface PreparedTurn {
 	/** The requested model, first of the chain: the context window is fitted to it. */
 	resolved: ResolvedModel;
 	chain: ModelChain<ResolvedModel>;
+	/** The caller's own provider key for the first model, when they stored one; the server's otherwise. */
+	credentialsFor: (model: ResolvedModel) => ProviderCredentials | undefined;
 	messages: ChatMessage[];
 	/** The system prompt as the user gave it (stored); the model also got the grounding. */
 	system: string | null;
@@ -99,6 +103,8 @@ export function createChatService(options: {
 	usage: UsageMeter;
 	grounding?: GroundingService | undefined;
 	memory?: ChatMemory | undefined;
+	/** Users' own provider keys; without it every call uses the server's keys. */
+	providerKeys?: ProviderCredentialSource | undefined;
 	/** Passages retrieved per answer when the request does not say (RAG_TOP_K). */
 	defaultTopK?: number | undefined;
 	now?: () => number;
@@ -121,6 +127,11 @@ export function createChatService(options: {
 		const requestedModel = request.model ?? (request.models === undefined ? user?.defaultModel : undefined);
 		const chain = models.resolveChain(requestedModel, request.models);
 		const resolved = chain[0];
+		// Before any other work: a caller who may not use this model learns it at once.
+		const credentialsFor = await chainCredentials(
+			chain,
+			options.providerKeys && ((model) => options.providerKeys?.credentialsFor(userId, model)),
+		);
 
 		let history: InteractionRecord[] = [];
 		let conversationId: string | null = null;
@@ -170,6 +181,7 @@ export function createChatService(options: {
 			request,
 			resolved,
 			chain,
+			credentialsFor,
 			messages: built.messages,
 			system,
 			grounding,
@@ -266,7 +278,7 @@ export function createChatService(options: {
 			const { value, answeredBy, attempts, fallbacks } = await models.withFallbacks(
 				turn.chain,
 				(resolved, callOptions) => models.complete(resolved, modelRequest(turn), callOptions),
-				{ signal: request.signal },
+				{ signal: request.signal, credentialsFor: turn.credentialsFor },
 			);
 			return persist(turn, { ...value, answeredBy, attempts, fallbacks });
 		},
@@ -284,8 +296,10 @@ export function createChatService(options: {
 				answeredBy,
 				attempts,
 				fallbacks,
-			} = await models.withFallbacks(turn.chain, (resolved, callOptions) =>
-				models.openStream(resolved, modelRequest(turn), callOptions),
+			} = await models.withFallbacks(
+				turn.chain,
+				(resolved, callOptions) => models.openStream(resolved, modelRequest(turn), callOptions),
+				{ credentialsFor: turn.credentialsFor },
 			);
 			const completion = (async () => {
 				let text = "";

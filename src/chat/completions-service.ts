@@ -3,9 +3,11 @@ import { AppError } from "../errors.js";
 import type { ChatMessage, FinishReason, TokenUsage } from "../llm/model-port.js";
 import type { ModelChain, ModelRouter, ResolvedModel } from "../llm/model-router.js";
 import { estimateUsage } from "../llm/token-estimate.js";
+import type { ProviderCredentialSource } from "../provider-keys/provider-key-service.js";
 import { newId } from "../store/ids.js";
 import type { RecordInteractionInput, Store } from "../store/store-port.js";
 import type { UsageMeter } from "../usage/usage-meter.js";
+import { chainCredentials } from "./chain-credentials.js";
 import { chunkFrame, completionObject, contentText, doneFrame, usageFrame } from "./completions-format.js";
 import { createEventStreamRewriter } from "./event-stream-rewriter.js";
 import { type Citation, citationToWire, type GroundingService } from "./grounding.js";
@@ -68,10 +70,14 @@ export function createCompletionsService(options: {
 	/** Budget checks and the cost of each call. */
 	usage: UsageMeter;
 	grounding?: GroundingService | undefined;
+	/** Users' own provider keys; without it every call uses the server's keys. */
+	providerKeys?: ProviderCredentialSource | undefined;
 	defaultTopK?: number | undefined;
 	now?: () => number;
 }) {
 	const { store, models } = options;
+	const credentialsFor = (caller: CompletionCaller, resolved: ResolvedModel) =>
+		options.providerKeys?.credentialsFor(caller.principal.userId, resolved);
 	const now = options.now ?? Date.now;
 
 	/**
@@ -153,19 +159,28 @@ export function createCompletionsService(options: {
 			const budgetCheck = options.usage.check(caller.principal);
 			if (budgetCheck !== undefined) await budgetCheck;
 			const startedAt = now();
+			// Before any other work: a caller who may not use a model of the chain learns it at once.
+			const credentialsOf = await chainCredentials(
+				chain,
+				options.providerKeys && ((model) => credentialsFor(caller, model)),
+			);
 			const { body, citations } = await prepareBody(caller, requestBody);
 			const {
 				value: answer,
 				answeredBy: resolved,
 				attempts,
 				fallbacks,
-			} = await models.withFallbacks(chain, async (candidate, callOptions) => {
-				if (!candidate.adapter.chatCompletions) {
-					return { translated: await models.complete(candidate, translatedRequest(body), callOptions) };
-				}
-				body.model = candidate.model;
-				return { forwarded: await models.forwardJson(candidate, body, callOptions) };
-			});
+			} = await models.withFallbacks(
+				chain,
+				async (candidate, callOptions) => {
+					if (!candidate.adapter.chatCompletions) {
+						return { translated: await models.complete(candidate, translatedRequest(body), callOptions) };
+					}
+					body.model = candidate.model;
+					return { forwarded: await models.forwardJson(candidate, body, callOptions) };
+				},
+				{ credentialsFor: credentialsOf },
+			);
 			const routing = { model: resolved.id, attempts, fallbacks };
 			if (answer.forwarded) {
 				const result = answer.forwarded;
@@ -208,6 +223,11 @@ export function createCompletionsService(options: {
 			const budgetCheck = options.usage.check(caller.principal);
 			if (budgetCheck !== undefined) await budgetCheck;
 			const startedAt = now();
+			// Before any other work: a caller who may not use a model of the chain learns it at once.
+			const credentialsOf = await chainCredentials(
+				chain,
+				options.providerKeys && ((model) => credentialsFor(caller, model)),
+			);
 			const { body, citations } = await prepareBody(caller, requestBody);
 			const citationsEvent = citationFrame(citations);
 			const clientWantsUsage = body.stream_options?.include_usage === true;
@@ -218,13 +238,17 @@ export function createCompletionsService(options: {
 				answeredBy: resolved,
 				attempts,
 				fallbacks,
-			} = await models.withFallbacks(chain, async (candidate, callOptions) => {
-				if (!candidate.adapter.chatCompletions) {
-					return { parts: await models.openStream(candidate, translatedRequest(body), callOptions) };
-				}
-				forwardedBody.model = candidate.model;
-				return { chunks: await models.forwardStream(candidate, forwardedBody, callOptions) };
-			});
+			} = await models.withFallbacks(
+				chain,
+				async (candidate, callOptions) => {
+					if (!candidate.adapter.chatCompletions) {
+						return { parts: await models.openStream(candidate, translatedRequest(body), callOptions) };
+					}
+					forwardedBody.model = candidate.model;
+					return { chunks: await models.forwardStream(candidate, forwardedBody, callOptions) };
+				},
+				{ credentialsFor: credentialsOf },
+			);
 			const routing = { model: resolved.id, attempts, fallbacks };
 			if (opened.chunks) {
 				const chunks = opened.chunks;

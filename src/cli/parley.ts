@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from "../config.js";
 import { formatSummary, IngestUsageError, ingestCommand } from "./ingest-command.js";
 import { migrateCommand } from "./migrate-command.js";
 import { reindexCommand } from "./reindex-command.js";
+import { formatRotation, rotateMasterKeyCommand } from "./rotate-master-key-command.js";
 import { tokenCommand } from "./token-command.js";
 
 const usage = `Usage: parley <command> [options]
@@ -14,6 +15,9 @@ Commands:
   migrate                                                    apply pending database migrations
   reindex                                                    re-embed every document with the configured embedder
                                                              (after changing EMBEDDER, EMBEDDING_MODEL or _DIMENSIONS)
+  rotate-master-key                                          re-wrap users' stored provider keys under the current
+                                                             master key (PARLEY_MASTER_KEY; without it a new key
+                                                             is generated into DATA_DIR first)
   ingest <files or folders…> [--collection <name>] [--user <email>] [--shared]
                                                              add documents (.txt .md .html .pdf .json .csv) to a
                                                              user's collection, or with --shared to a shared one
@@ -56,6 +60,12 @@ async function main(argv: string[]): Promise<number> {
 				`re-indexed ${result.documentsMoved} documents (${result.chunksEmbedded} chunks) into ${result.embedderId}${dropped}`,
 			);
 			return 0;
+		}
+		case "rotate-master-key": {
+			parseArgs({ args: rest, options: {}, strict: true });
+			const result = await rotateMasterKeyCommand(config);
+			process.stdout.write(`${formatRotation(result)}\n`);
+			return result.unreadable.length > 0 ? 1 : 0;
 		}
 		case "ingest": {
 			const { values, positionals } = parseArgs({

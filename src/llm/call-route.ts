@@ -13,7 +13,7 @@ export interface CallRoute {
 	countAttempt(): void;
 	recordSuccess(startedAt: number, usage: TokenUsage | null): void;
 	/** The error to throw for a failed call; records it unless the caller aborted. */
-	fail(error: unknown, startedAt: number, signal: AbortSignal | undefined): unknown;
+	fail(error: unknown, startedAt: number, signal: AbortSignal | undefined, usedOwnKey?: boolean): unknown;
 }
 
 export interface CallRouteOptions {
@@ -59,9 +59,9 @@ export function createCallRoute(options: CallRouteOptions): CallRoute {
 				completionTokens.inc(usage.completionTokens);
 			}
 		},
-		fail(error, startedAt, signal) {
+		fail(error, startedAt, signal, usedOwnKey) {
 			if (signal?.aborted) return abortReason(signal);
-			const appError = toRouterAppError(error, options.modelId, resilience.circuitRetryAfterMs);
+			const appError = toRouterAppError(error, options.modelId, resilience.circuitRetryAfterMs, usedOwnKey);
 			observe(outcomeOf(appError.code), startedAt);
 			metrics.llmErrors.inc({ ...labels, code: appError.code });
 			return appError;

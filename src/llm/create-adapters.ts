@@ -63,6 +63,53 @@ export function createAdapters(config: Config["llm"]): Map<string, LanguageModel
 	return adapters;
 }
 
+/**
+ * Adapters without a server key for the providers users may bring their own key for, where the
+ * server has none: calls reach them only with a user's credentials (the router refuses others).
+ */
+export function createUserKeyAdapters(
+	config: Config["llm"],
+	configured: ReadonlySet<string>,
+): Map<string, LanguageModelAdapter> {
+	const adapters = new Map<string, LanguageModelAdapter>();
+	const timeouts = { connectTimeoutMs: config.connectTimeoutMs, timeoutMs: config.timeoutMs };
+	const baseUrls = config.userKeyBaseUrls;
+	if (!configured.has("openai")) {
+		adapters.set(
+			"openai",
+			createOpenAIWireAdapter({
+				provider: "openai",
+				baseUrl: baseUrls.openai,
+				maxTokensField: isOpenAIItself(baseUrls.openai) ? "max_completion_tokens" : "max_tokens",
+				...timeouts,
+			}),
+		);
+	}
+	if (!configured.has("openrouter")) {
+		adapters.set(
+			"openrouter",
+			createOpenAIWireAdapter({
+				provider: "openrouter",
+				baseUrl: baseUrls.openrouter,
+				headers: { "X-Title": "Parley" },
+				...timeouts,
+			}),
+		);
+	}
+	if (!configured.has("openai-compatible")) {
+		// Every user's key carries its own base URL here (the server has none to offer).
+		adapters.set(
+			"openai-compatible",
+			createOpenAIWireAdapter({ provider: "openai-compatible", baseUrl: baseUrls.openaiCompatible, ...timeouts }),
+		);
+	}
+	if (!configured.has("gemini")) adapters.set("gemini", createAiSdkAdapter({ provider: "gemini" }));
+	if (!configured.has("anthropic")) {
+		adapters.set("anthropic", createAiSdkAdapter({ provider: "anthropic", baseUrl: baseUrls.anthropic }));
+	}
+	return adapters;
+}
+
 function isOpenAIItself(baseUrl: string): boolean {
 	try {
 		return new URL(baseUrl).hostname === "api.openai.com";

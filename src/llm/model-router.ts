@@ -2,20 +2,23 @@ import { type Config, ConfigError, defaultModelByProvider, type LlmProviderName,
 import { AppError } from "../errors.js";
 import type { Metrics } from "../observability/metrics.js";
 import { type CallRoute, createCallRoute } from "./call-route.js";
-import { createAdapters } from "./create-adapters.js";
+import { createAdapters, createUserKeyAdapters } from "./create-adapters.js";
 import { type AttemptTally, createFallbackRunner, type ModelChain, type WithFallbacks } from "./fallback-chain.js";
 import { createMockModel, mockProviderName } from "./mock/mock-model.js";
 import { knownContextWindow, mockModelId, providerSetting } from "./model-catalog.js";
-import type {
-	ChatModelRequest,
-	LanguageModelAdapter,
-	ModelCallOptions,
-	ModelResult,
-	ModelStreamPart,
-	PassThroughJsonResponse,
+import {
+	type ChatModelRequest,
+	type LanguageModelAdapter,
+	type ModelCallOptions,
+	type ModelResult,
+	type ModelStreamPart,
+	type PassThroughJsonResponse,
+	ProviderCallError,
+	type ProviderCredentials,
 } from "./model-port.js";
 import { toTokenUsage } from "./openai-wire/chat-completions-format.js";
-import type { CircuitStatus } from "./resilience.js";
+import { type CircuitStatus, markNotAboutProviderHealth } from "./resilience.js";
+import { providerNotConfigured } from "./router-errors.js";
 import {
 	type ForwardedChatCompletionsStream,
 	type HeldUpstreamStream,
@@ -37,6 +40,11 @@ export interface ResolvedModel {
 	/** The upstream's own model id. */
 	model: string;
 	adapter: LanguageModelAdapter;
+	/**
+	 * True when this server can call the provider on its own (a configured key, or none needed);
+	 * false for a provider served only with users' own keys (ModelCallOptions.credentials).
+	 */
+	serverCredentials: boolean;
 }
 
 export interface ProviderStatus {
@@ -121,6 +129,8 @@ export function createModelRouter(dependencies: ModelRouterDependencies): ModelR
 	const now = clock === undefined ? () => performance.now() : () => clock.now();
 	const adapters = new Map(dependencies.adapters ?? createAdapters(config));
 	if (!adapters.has(mockProviderName)) adapters.set(mockProviderName, createMockModel(config.mock));
+	const serverConfigured = new Set(adapters.keys());
+	for (const [provider, adapter] of createUserKeyAdapters(config, serverConfigured)) adapters.set(provider, adapter);
 	const providerNames = new Set<string>(llmProviderNames);
 	const resolutions = new Map<string, ResolvedModel>();
 	const routes = new Map<string, CallRoute>();
@@ -146,7 +156,7 @@ export function createModelRouter(dependencies: ModelRouterDependencies): ModelR
 				);
 			}
 			if (model.length === 0) throw unknownModel(`Model id "${requested}" names a provider but no model.`);
-			return { id: requested, provider: prefix, model, adapter };
+			return { id: requested, provider: prefix, model, adapter, serverCredentials: serverConfigured.has(prefix) };
 		}
 		const adapter = adapters.get(config.provider);
 		if (adapter === undefined) {
@@ -154,7 +164,13 @@ export function createModelRouter(dependencies: ModelRouterDependencies): ModelR
 				`Model "${requested}" would go to the default provider ${config.provider}, which is not set up.`,
 			);
 		}
-		return { id: `${config.provider}/${requested}`, provider: config.provider, model: requested, adapter };
+		return {
+			id: `${config.provider}/${requested}`,
+			provider: config.provider,
+			model: requested,
+			adapter,
+			serverCredentials: serverConfigured.has(config.provider),
+		};
 	}
 
 	function resolve(modelId?: string | null): ResolvedModel {
@@ -168,8 +184,12 @@ export function createModelRouter(dependencies: ModelRouterDependencies): ModelR
 		return resolved;
 	}
 
-	function routeFor(resolved: ResolvedModel): CallRoute {
-		const key = `${resolved.provider}\u0000${resolved.model}`;
+	/**
+	 * Per provider and model; calls with a user's own base URL (their own server) get a route, and
+	 * so a breaker, of their own: one user's server being down says nothing about another's.
+	 */
+	function routeFor(resolved: ResolvedModel, credentials: ProviderCredentials | undefined): CallRoute {
+		const key = `${resolved.provider}\u0000${resolved.model}\u0000${credentials?.baseUrl ?? ""}`;
 		let route = routes.get(key);
 		if (route === undefined) {
 			if (routes.size >= maxCachedModels) evictClosedRoute();
@@ -196,6 +216,20 @@ export function createModelRouter(dependencies: ModelRouterDependencies): ModelR
 		}
 	}
 
+	/** A provider served only with users' keys is never called without one (it would go unauthenticated). */
+	function checkedCredentials(resolved: ResolvedModel, credentials: ProviderCredentials | undefined) {
+		if (credentials === undefined && !resolved.serverCredentials) {
+			throw providerNotConfigured(resolved.id, resolved.provider);
+		}
+		return credentials;
+	}
+
+	/** With a user's own key, a 429 is their quota: retried, but not counted against the provider. */
+	function ownKeyFailure(error: unknown): never {
+		if (error instanceof ProviderCallError && error.status === 429) markNotAboutProviderHealth(error);
+		throw error;
+	}
+
 	function passThroughOf(resolved: ResolvedModel) {
 		const passThrough = resolved.adapter.chatCompletions;
 		if (passThrough === undefined) {
@@ -209,7 +243,10 @@ export function createModelRouter(dependencies: ModelRouterDependencies): ModelR
 	// A fallback no provider serves is a configuration mistake: refuse to start rather than fail later.
 	const configuredFallbacks = config.fallbacks.map((id) => {
 		try {
-			return resolve(id);
+			const resolved = resolve(id);
+			// Every user falls back to it: users' own keys cannot be assumed.
+			if (!resolved.serverCredentials) throw providerNotConfigured(resolved.id, resolved.provider);
+			return resolved;
 		} catch (error) {
 			throw new ConfigError([`LLM_FALLBACKS: ${error instanceof AppError ? error.detail : String(error)}`]);
 		}
@@ -227,9 +264,10 @@ export function createModelRouter(dependencies: ModelRouterDependencies): ModelR
 		return chain;
 	}
 
-	function callOptions(options: RoutedCallOptions | undefined) {
+	function callOptions(resolved: ResolvedModel, options: RoutedCallOptions | undefined) {
 		const tally = options?.tally;
-		return { signal: options?.signal, credentials: options?.credentials, tally };
+		const credentials = checkedCredentials(resolved, options?.credentials);
+		return { signal: options?.signal, credentials, tally, route: routeFor(resolved, credentials) };
 	}
 
 	/** Idle bound for streams of adapters that do not bound silences themselves. */
@@ -242,9 +280,8 @@ export function createModelRouter(dependencies: ModelRouterDependencies): ModelR
 		request: Omit<ChatModelRequest, "model">,
 		options?: RoutedCallOptions,
 	): Promise<OpenedPartStream> {
-		const route = routeFor(resolved);
+		const { signal, credentials, tally, route } = callOptions(resolved, options);
 		const startedAt = now();
-		const { signal, credentials, tally } = callOptions(options);
 		const upstreamRequest: ChatModelRequest = { ...request, model: resolved.model };
 		let opened: OpenedUpstream<IteratorResult<ModelStreamPart>> & { iterator: AsyncIterator<ModelStreamPart> };
 		let attempts: number;
@@ -261,13 +298,14 @@ export function createModelRouter(dependencies: ModelRouterDependencies): ModelR
 							return { iterator, value: await iterator.next() };
 						} catch (error) {
 							await iterator.return?.().catch(() => {});
+							if (credentials !== undefined) ownKeyFailure(error);
 							throw error;
 						}
 					}),
 				signal,
 			));
 		} catch (error) {
-			throw route.fail(error, startedAt, signal);
+			throw route.fail(error, startedAt, signal, credentials !== undefined);
 		}
 		return partsAfterOpening(opened, route, startedAt, signal, idleTimeoutFor(resolved), attempts);
 	}
@@ -278,20 +316,20 @@ export function createModelRouter(dependencies: ModelRouterDependencies): ModelR
 		withFallbacks,
 
 		async complete(resolved, request, options) {
-			const route = routeFor(resolved);
+			const { signal, credentials, tally, route } = callOptions(resolved, options);
 			const startedAt = now();
-			const { signal, credentials, tally } = callOptions(options);
 			const upstreamRequest: ChatModelRequest = { ...request, model: resolved.model };
 			try {
 				const { value, attempts } = await route.resilience.execute((attempt) => {
 					route.countAttempt();
 					if (tally) tally.attempts++;
-					return resolved.adapter.complete(upstreamRequest, { signal: attempt.signal, credentials });
+					const call = resolved.adapter.complete(upstreamRequest, { signal: attempt.signal, credentials });
+					return credentials === undefined ? call : call.catch(ownKeyFailure);
 				}, signal);
 				route.recordSuccess(startedAt, value.usage);
 				return { text: value.text, finishReason: value.finishReason, usage: value.usage, attempts };
 			} catch (error) {
-				throw route.fail(error, startedAt, signal);
+				throw route.fail(error, startedAt, signal, credentials !== undefined);
 			}
 		},
 
@@ -302,28 +340,27 @@ export function createModelRouter(dependencies: ModelRouterDependencies): ModelR
 		openStream,
 
 		async forwardJson(resolved, body, options) {
+			const { signal, credentials, tally, route } = callOptions(resolved, options);
 			const passThrough = passThroughOf(resolved);
-			const route = routeFor(resolved);
 			const startedAt = now();
-			const { signal, credentials, tally } = callOptions(options);
 			try {
 				const { value, attempts } = await route.resilience.execute((attempt) => {
 					route.countAttempt();
 					if (tally) tally.attempts++;
-					return passThrough.forwardJson(body, { signal: attempt.signal, credentials });
+					const call = passThrough.forwardJson(body, { signal: attempt.signal, credentials });
+					return credentials === undefined ? call : call.catch(ownKeyFailure);
 				}, signal);
 				route.recordSuccess(startedAt, toTokenUsage(value.json.usage));
 				return { body: value.body, json: value.json, attempts };
 			} catch (error) {
-				throw route.fail(error, startedAt, signal);
+				throw route.fail(error, startedAt, signal, credentials !== undefined);
 			}
 		},
 
 		async forwardStream(resolved, body, options) {
+			const { signal, credentials, tally, route } = callOptions(resolved, options);
 			const passThrough = passThroughOf(resolved);
-			const route = routeFor(resolved);
 			const startedAt = now();
-			const { signal, credentials, tally } = callOptions(options);
 			let opened: OpenedUpstream<HeldUpstreamStream>;
 			let attempts: number;
 			try {
@@ -332,13 +369,14 @@ export function createModelRouter(dependencies: ModelRouterDependencies): ModelR
 						openUpstream(attempt.signal, signal, async (upstreamSignal) => {
 							route.countAttempt();
 							if (tally) tally.attempts++;
-							const chunks = await passThrough.forwardStream(body, { signal: upstreamSignal, credentials });
+							const call = passThrough.forwardStream(body, { signal: upstreamSignal, credentials });
+							const chunks = await (credentials === undefined ? call : call.catch(ownKeyFailure));
 							return { value: await readUntilAnswer(resolved.provider, chunks) };
 						}),
 					signal,
 				));
 			} catch (error) {
-				throw route.fail(error, startedAt, signal);
+				throw route.fail(error, startedAt, signal, credentials !== undefined);
 			}
 			return observeForwardedStream(opened, route, startedAt, signal, attempts);
 		},
@@ -351,7 +389,7 @@ export function createModelRouter(dependencies: ModelRouterDependencies): ModelR
 		listModels() {
 			const candidates: string[] = [];
 			for (const provider of llmProviderNames) {
-				if (provider !== mockProviderName && adapters.has(provider)) {
+				if (provider !== mockProviderName && serverConfigured.has(provider)) {
 					candidates.push(`${provider}/${defaultModelByProvider[provider]}`);
 				}
 			}
@@ -360,7 +398,9 @@ export function createModelRouter(dependencies: ModelRouterDependencies): ModelR
 			for (const candidate of candidates) {
 				try {
 					const resolved = resolve(candidate);
-					if (!models.has(resolved.id)) models.set(resolved.id, { id: resolved.id, provider: resolved.provider });
+					// Models only users' own keys can reach are not offered to everyone.
+					if (resolved.serverCredentials && !models.has(resolved.id))
+						models.set(resolved.id, { id: resolved.id, provider: resolved.provider });
 				} catch {
 					// An advertised model whose provider is not configured is not offered.
 				}
@@ -376,7 +416,7 @@ export function createModelRouter(dependencies: ModelRouterDependencies): ModelR
 					const state = route.resilience.circuit();
 					if (circuitSeverity[state] > circuitSeverity[circuit]) circuit = state;
 				}
-				return { provider, configured: adapters.has(provider), circuit };
+				return { provider, configured: serverConfigured.has(provider), circuit };
 			});
 		},
 

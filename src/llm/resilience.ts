@@ -71,6 +71,20 @@ export function isRetryableProviderFailure(error: unknown): boolean {
 	return error instanceof ProviderCallError && error.retryable;
 }
 
+/** Failures retried as usual but kept out of the breaker's count (see markNotAboutProviderHealth). */
+const notAboutProviderHealth = new WeakSet<object>();
+
+/**
+ * Marks a failure that says nothing about the provider's health for everyone: a 429 answered to a
+ * user's own key is that user's quota, and must not open the circuit for every other caller.
+ */
+export function markNotAboutProviderHealth(error: ProviderCallError): void {
+	notAboutProviderHealth.add(error);
+}
+
+const countsForCircuit = (error: unknown): boolean =>
+	isRetryableProviderFailure(error) && !notAboutProviderHealth.has(error as object);
+
 const circuitGaugeValue: Record<CircuitStatus, number> = { closed: 0, "half-open": 1, open: 2 };
 
 export function createCallResilience(options: CallResilienceOptions): CallResilience {
@@ -79,7 +93,7 @@ export function createCallResilience(options: CallResilienceOptions): CallResili
 	const now = options.now ?? Date.now;
 	let openedAt = 0;
 
-	const breaker = circuitBreaker(handleWhen(isRetryableProviderFailure), {
+	const breaker = circuitBreaker(handleWhen(countsForCircuit), {
 		halfOpenAfter: settings.breakerHalfOpenAfterMs,
 		breaker: new ConsecutiveBreaker(settings.breakerThreshold),
 	});

@@ -1,5 +1,6 @@
 import { BrokenCircuitError } from "cockatiel";
 import { AppError, type ErrorCode } from "../errors.js";
+import { providerSetting } from "./model-catalog.js";
 import { ProviderCallError } from "./model-port.js";
 
 /** How a provider call ended, as the llm duration histogram labels it. */
@@ -9,9 +10,39 @@ export type CallOutcome = "success" | "error" | "rejected" | "circuit_open" | "t
 const rejectionStatuses = new Set([400, 404, 413, 422]);
 const overloadStatuses = new Set([429, 503, 529]);
 
-/** The final failure of a routed call, as the client will see it. */
-export function toRouterAppError(error: unknown, modelId: string, circuitRetryAfterMs: () => number): AppError {
+/** A model whose provider this server has no key for, asked for by someone without their own. */
+export function providerNotConfigured(modelId: string, provider: string): AppError {
+	const setting = (providerSetting as Record<string, string | undefined>)[provider];
+	return new AppError("unknown_model", {
+		detail:
+			`Model "${modelId}" needs the ${provider} provider, which is not configured on this server` +
+			`${setting === undefined ? "" : ` (set ${setting})`}; or store your own key with PUT /v1/users/me/provider-keys/${provider}.`,
+	});
+}
+
+/**
+ * The final failure of a routed call, as the client will see it. `usedOwnKey`: the call carried
+ * the user's own key, so an upstream 401/403 is about that key, and says so without quoting the
+ * upstream (whose message may echo part of the key).
+ */
+export function toRouterAppError(
+	error: unknown,
+	modelId: string,
+	circuitRetryAfterMs: () => number,
+	usedOwnKey = false,
+): AppError {
 	if (error instanceof AppError) return error;
+	if (
+		usedOwnKey &&
+		error instanceof ProviderCallError &&
+		error.kind === "http" &&
+		(error.status === 401 || error.status === 403)
+	) {
+		return new AppError("provider_key_rejected", {
+			detail: `${error.provider} refused your own key (HTTP ${error.status}); replace it with PUT /v1/users/me/provider-keys/${error.provider}.`,
+			extensions: { upstreamStatus: error.status },
+		});
+	}
 	if (error instanceof BrokenCircuitError) {
 		const seconds = retryAfterSeconds(circuitRetryAfterMs());
 		return new AppError("provider_unavailable", {

@@ -122,8 +122,14 @@ export function memoryModelReferences(
 	}
 	if (memoryModel === undefined) return { defaultModel, extractionModel: undefined };
 	try {
-		const { provider, model } = router.resolve(memoryModel);
-		return { defaultModel, extractionModel: { provider, model } };
+		const resolved = router.resolve(memoryModel);
+		// Extraction runs for every user with the server's key: a provider reached only with users' own keys will not do.
+		if (!resolved.serverCredentials) {
+			throw new Error(
+				`Model "${memoryModel}" needs the ${resolved.provider} provider, which is not configured on this server.`,
+			);
+		}
+		return { defaultModel, extractionModel: { provider: resolved.provider, model: resolved.model } };
 	} catch (error) {
 		throw new ConfigError([`MEMORY_MODEL: ${error instanceof Error ? error.message : String(error)}`]);
 	}

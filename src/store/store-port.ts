@@ -3,6 +3,7 @@ import type { IdempotencyRepository } from "./idempotency-port.js";
 import type { KnowledgeRepository } from "./knowledge-port.js";
 import type { MemoryRepository } from "./memory-port.js";
 import type { Page, PageRequest } from "./page.js";
+import type { ProviderKeyRepository } from "./provider-key-port.js";
 import type { BudgetRepository, UsageRepository } from "./usage-port.js";
 
 /**
@@ -247,6 +248,8 @@ export interface Store {
 	readonly users: UserRepository;
 	readonly refreshTokens: RefreshTokenRepository;
 	readonly apiKeys: ApiKeyRepository;
+	/** Users' own provider keys, encrypted (store/provider-key-port.ts). */
+	readonly providerKeys: ProviderKeyRepository;
 	readonly conversations: ConversationRepository;
 	readonly interactions: InteractionRepository;
 	/** Usage sums over interactions (store/usage-port.ts). */

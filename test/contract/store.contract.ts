@@ -4,6 +4,7 @@ import { describeConversationContract } from "./store/conversations.contract.js"
 import { describeApiKeyContract, describeRefreshTokenContract } from "./store/credentials.contract.js";
 import { describeInteractionContract } from "./store/interactions.contract.js";
 import { describeIsolationContract } from "./store/isolation.contract.js";
+import { describeProviderKeyContract } from "./store/provider-keys.contract.js";
 import { describeUsageContract } from "./store/usage.contract.js";
 import { describeUserContract } from "./store/users.contract.js";
 
@@ -40,6 +41,7 @@ export function describeStoreContract(name: string, createFreshStore: () => Prom
 		describeUserContract(store);
 		describeRefreshTokenContract(store);
 		describeApiKeyContract(store);
+		describeProviderKeyContract(store);
 		describeConversationContract(store);
 		describeInteractionContract(store);
 		describeIsolationContract(store);

@@ -135,13 +135,25 @@ describe("resolving a chain", () => {
 		]);
 	});
 
-	it("refuses an unknown id in a request's models before calling anything", () => {
+	it("resolves a provider without a server key (users may bring one) but never calls it without credentials", async () => {
 		const adapter = healthy();
 		const { router } = createRouter([adapter]);
-		expect(() => router.resolveChain("openai/gpt-4o-mini", ["gemini/gemini-2.5-flash"])).toThrowError(
+		const chain = router.resolveChain("openai/gpt-4o-mini", ["gemini/gemini-2.5-flash"]);
+		expect(chain.map((model) => [model.id, model.serverCredentials])).toEqual([
+			["openai/gpt-4o-mini", true],
+			["gemini/gemini-2.5-flash", false],
+		]);
+		await expect(
+			router.complete(chain[1] as (typeof chain)[0], { messages: [{ role: "user", content: "hi" }] }),
+		).rejects.toMatchObject({ code: "unknown_model" });
+		expect(adapter.calls).toHaveLength(0);
+	});
+
+	it("refuses an id no provider can serve in a request's models", () => {
+		const { router } = createRouter([healthy()]);
+		expect(() => router.resolveChain("openai/gpt-4o-mini", ["bedrock/anthropic.claude"])).toThrowError(
 			expect.objectContaining({ code: "unknown_model" }),
 		);
-		expect(adapter.calls).toHaveLength(0);
 	});
 
 	it("refuses to start with an LLM_FALLBACKS entry no provider serves", () => {

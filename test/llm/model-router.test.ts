@@ -7,6 +7,8 @@ import type { LanguageModelAdapter } from "../../src/llm/model-port.js";
 import { createModelRouter } from "../../src/llm/model-router.js";
 import { createMetrics } from "../../src/observability/metrics.js";
 
+const messages = [{ role: "user" as const, content: "hello" }];
+
 function llmConfig(overrides: Record<string, string>) {
 	return loadConfig({}, overrides).llm;
 }
@@ -52,18 +54,19 @@ describe("model router: resolution", () => {
 		expect(resolved.adapter.provider).toBe("mock");
 	});
 
-	it("refuses a provider that is not configured, saying how to configure it", () => {
-		const error = (() => {
-			try {
-				router.resolve("anthropic/claude-haiku-4-5");
-			} catch (caught) {
-				return caught;
-			}
-		})();
+	it("resolves a provider without a server key only for users' own keys, refusing calls without one", async () => {
+		const resolved = router.resolve("anthropic/claude-haiku-4-5");
+		expect(resolved).toMatchObject({ provider: "anthropic", model: "claude-haiku-4-5", serverCredentials: false });
+		expect(router.resolve("openai/gpt-4o").serverCredentials).toBe(true);
+		const error = await router.complete(resolved, { messages }).catch((caught: unknown) => caught);
 		expect(error).toBeInstanceOf(AppError);
 		expect(error).toMatchObject({ code: "unknown_model", status: 400 });
 		expect((error as AppError).detail).toContain("ANTHROPIC_API_KEY");
+		expect((error as AppError).detail).toContain("PUT /v1/users/me/provider-keys/anthropic");
+		const streamed = router.stream(resolved, { messages })[Symbol.asyncIterator]().next();
+		await expect(streamed).rejects.toMatchObject({ code: "unknown_model" });
 		expect(() => router.resolve("openai/")).toThrow(AppError);
+		expect(() => router.resolve("bedrock/anthropic.claude-3-5-haiku-20241022-v1:0")).toThrow(AppError);
 	});
 
 	it("lists each configured provider's default model, the advertised ones it can serve and the mock", () => {
@@ -112,7 +115,6 @@ describe("model router: mock calls and pass-through support", () => {
 	]);
 	const router = createModelRouter({ config, metrics, adapters });
 	afterAll(() => router.close());
-	const messages = [{ role: "user" as const, content: "hello" }];
 
 	it("completes with the mock, counting attempts and tokens", async () => {
 		const result = await router.complete(router.resolve("mock/parley-mock-1"), { messages });

@@ -35,7 +35,7 @@ export function chatRoutes(dependencies: { chat: ChatService; users: UserService
 					summary: "Send a prompt in a conversation",
 					description: `Creates the conversation when no conversation_id is given; otherwise its history (trimmed to the model's context window) goes to the model. ${streamDescription} ${fallbackDescription}`,
 					body: chatBody,
-					response: { 200: chatResponse, ...problemResponses(400, 401, 403, 404, 413, 415, 429, 502, 503, 504) },
+					response: { 200: chatResponse, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 429, 502, 503, 504) },
 				},
 			},
 			async (request, reply) => {
@@ -67,7 +67,7 @@ export function chatRoutes(dependencies: { chat: ChatService; users: UserService
 					summary: "Single-turn generation",
 					description: `Answers one prompt without a conversation. \`context\` lists the retrieved passages used. ${fallbackDescription}`,
 					body: generateBody,
-					response: { 200: generateResponse, ...problemResponses(400, 401, 413, 415, 429, 502, 503, 504) },
+					response: { 200: generateResponse, ...problemResponses(400, 401, 403, 409, 413, 415, 429, 502, 503, 504) },
 				},
 			},
 			async (request, reply) => {

@@ -35,7 +35,10 @@ export function openAiRoutes(dependencies: {
 						"`x-parley-attempts` and `x-parley-fallbacks` say which model answered, after how many attempts (retries and " +
 						"fallbacks included) and after how many models failed.",
 					body: chatCompletionBody,
-					response: { 200: chatCompletionResponse, ...problemResponses(400, 401, 413, 415, 429, 502, 503, 504) },
+					response: {
+						200: chatCompletionResponse,
+						...problemResponses(400, 401, 403, 409, 413, 415, 429, 502, 503, 504),
+					},
 				},
 			},
 			async (request, reply) => {

@@ -73,7 +73,7 @@ export function promptRoutes(dependencies: { chat: ChatService; prompts: PromptL
 						"Answers like /v1/generate and records the prompt so that GET /v1/prompts/similar can find it. " +
 						"`websocket: true` is accepted; delivery on the live channel comes with realtime notifications.",
 					body: promptBody,
-					response: { 201: promptResponse, ...problemResponses(400, 401, 404, 413, 415, 429, 502, 503, 504) },
+					response: { 201: promptResponse, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 429, 502, 503, 504) },
 				},
 			},
 			async (request, reply) => {

@@ -2,6 +2,8 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { ApiKeyService } from "../../auth/api-keys.js";
 import type { ModelRouter } from "../../llm/model-router.js";
+import { providerNotConfigured } from "../../llm/router-errors.js";
+import type { ProviderKeyService } from "../../provider-keys/provider-key-service.js";
 import type { UserService } from "../../users/user-service.js";
 import { principalOf } from "../authentication.js";
 import { apiKeyRepresentation, userRepresentation } from "../representations.js";
@@ -18,8 +20,9 @@ export function userRoutes(dependencies: {
 	users: UserService;
 	apiKeys: ApiKeyService;
 	models: ModelRouter;
+	providerKeys: ProviderKeyService;
 }): FastifyPluginAsyncZod {
-	const { users, apiKeys, models } = dependencies;
+	const { users, apiKeys, models, providerKeys } = dependencies;
 	return async (app) => {
 		const profileSchema = { tags: ["users"], response: { 200: userSchema, ...problemResponses(401, 404) } };
 
@@ -30,8 +33,13 @@ export function userRoutes(dependencies: {
 			request: Parameters<typeof principalOf>[0],
 			body: z.infer<typeof profilePatchBody>,
 		) => {
-			// An unknown model is refused now rather than at the next chat.
-			if (body.default_model) models.resolve(body.default_model);
+			// An unknown model, or one nobody holds a key for, is refused now rather than at the next chat.
+			if (body.default_model) {
+				const resolved = models.resolve(body.default_model);
+				if (!(await providerKeys.mayUse(principalOf(request).userId, resolved))) {
+					throw providerNotConfigured(resolved.id, resolved.provider);
+				}
+			}
 			const updated = await users.updateProfile(principalOf(request).userId, {
 				name: body.name,
 				preferences: body.preferences,

@@ -28,8 +28,11 @@ import {
 export interface OpenAIWireAdapterOptions {
 	/** Provider name reported in errors and metrics, e.g. "openai", "openrouter". */
 	provider: string;
-	/** Base URL up to the API version, e.g. https://api.openai.com/v1 or http://127.0.0.1:11434/v1. */
-	baseUrl: string;
+	/**
+	 * Base URL up to the API version, e.g. https://api.openai.com/v1 or http://127.0.0.1:11434/v1.
+	 * Undefined only for an adapter whose every call brings its own (users' openai-compatible keys).
+	 */
+	baseUrl: string | undefined;
 	apiKey?: string | undefined;
 	/** Extra headers sent with every call (e.g. OpenRouter's HTTP-Referer and X-Title). */
 	headers?: Record<string, string> | undefined;
@@ -56,14 +59,15 @@ export function createOpenAIWireAdapter(options: OpenAIWireAdapterOptions): Open
 	const provider = options.provider;
 	const maxTokensField = options.maxTokensField ?? "max_tokens";
 	const pools = createUpstreamPools(options);
-	const defaultEndpoint = pools.endpointFor(options.baseUrl);
+	const defaultEndpoint = options.baseUrl === undefined ? undefined : pools.endpointFor(options.baseUrl);
 	const jsonHeaders = buildHeaders(options.apiKey, options.headers, "application/json");
 	const eventStreamHeaders = buildHeaders(options.apiKey, options.headers, "text/event-stream");
 
 	function endpointFor(callOptions: ModelCallOptions): ChatCompletionsEndpoint {
 		const baseUrl = callOptions.credentials?.baseUrl;
-		if (baseUrl === undefined || baseUrl === options.baseUrl) return defaultEndpoint;
+		if (defaultEndpoint !== undefined && (baseUrl === undefined || baseUrl === options.baseUrl)) return defaultEndpoint;
 		try {
+			if (baseUrl === undefined) throw new TypeError("no base URL is configured for this provider");
 			return pools.endpointFor(baseUrl);
 		} catch (error) {
 			throw new ProviderCallError({

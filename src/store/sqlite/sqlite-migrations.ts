@@ -3,6 +3,7 @@ import { Kysely, SqliteDialect, sql } from "kysely";
 import { type Migration, type MigrationProvider, Migrator } from "kysely/migration";
 import { knowledgeMigration } from "./sqlite-knowledge-migrations.js";
 import { memoriesMigration } from "./sqlite-memory-migrations.js";
+import { providerKeysMigration } from "./sqlite-provider-key-migrations.js";
 import { usageAndBudgetsMigration } from "./sqlite-usage-migrations.js";
 
 /**
@@ -186,6 +187,8 @@ export const sqliteMigrations: Readonly<Record<string, Migration>> = {
 			await sql`CREATE INDEX idempotency_records_expiry ON idempotency_records (expires_at)`.execute(database);
 		},
 	},
+
+	"0006_provider_keys": providerKeysMigration,
 
 	"0007_usage_and_budgets": usageAndBudgetsMigration,
 

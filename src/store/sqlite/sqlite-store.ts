@@ -8,6 +8,7 @@ import { createSqliteInteractionRepository } from "./sqlite-interaction-reposito
 import { createSqliteKnowledgeRepository } from "./sqlite-knowledge-repository.js";
 import { createSqliteMemoryRepository } from "./sqlite-memory-repository.js";
 import { migrateSqliteDatabase } from "./sqlite-migrations.js";
+import { createSqliteProviderKeyRepository } from "./sqlite-provider-key-repository.js";
 import { createSqliteRefreshTokenRepository } from "./sqlite-refresh-token-repository.js";
 import { createSqliteResponseCacheRepository } from "./sqlite-response-cache-repository.js";
 import { createSqliteBudgetRepository, createSqliteUsageRepository } from "./sqlite-usage-repository.js";
@@ -39,6 +40,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
 		users: createSqliteUserRepository(dependencies),
 		refreshTokens: createSqliteRefreshTokenRepository(dependencies),
 		apiKeys: createSqliteApiKeyRepository(dependencies),
+		providerKeys: createSqliteProviderKeyRepository(dependencies),
 		conversations: createSqliteConversationRepository(dependencies),
 		interactions: createSqliteInteractionRepository(dependencies),
 		usage: createSqliteUsageRepository(dependencies),

@@ -1,0 +1,37 @@
+import type { Config } from "../config.js";
+import { createLocalKeyWrapper } from "../provider-keys/key-wrapper.js";
+import { addGeneratedMasterKey, loadMasterKeys } from "../provider-keys/master-keys.js";
+import { type RewrapResult, rewrapProviderKeys } from "../provider-keys/rewrap-provider-keys.js";
+import { createStore } from "../store/create-store.js";
+
+/**
+ * Re-wraps every stored provider key's data key under the current master key. With
+ * PARLEY_MASTER_KEY that is the configured key (the old one must be in PARLEY_MASTER_KEY_PREVIOUS);
+ * with the key kept in DATA_DIR, a new key is generated there first and becomes current.
+ */
+export async function rotateMasterKeyCommand(
+	config: Config,
+): Promise<RewrapResult & { masterKeyId: string; generated: boolean }> {
+	const generated = config.providerKeys.masterKey === undefined;
+	if (generated) await addGeneratedMasterKey(config.dataDirectory);
+	const ring = await loadMasterKeys({ configured: config.providerKeys, dataDirectory: config.dataDirectory });
+	const store = await createStore(config.databaseUrl);
+	try {
+		const result = await rewrapProviderKeys(store.providerKeys, createLocalKeyWrapper(ring));
+		return { ...result, masterKeyId: ring.current.id, generated };
+	} finally {
+		await store.close();
+	}
+}
+
+export function formatRotation(result: Awaited<ReturnType<typeof rotateMasterKeyCommand>>): string {
+	const lines = [
+		`${result.generated ? "generated master key" : "current master key"} ${result.masterKeyId}`,
+		`re-wrapped ${result.rewrapped} provider key${result.rewrapped === 1 ? "" : "s"}`,
+	];
+	if (result.skipped > 0) lines.push(`${result.skipped} changed meanwhile (already under the current key)`);
+	for (const failure of result.unreadable) {
+		lines.push(`could not re-wrap ${failure.provider} key of user ${failure.userId}: ${failure.reason}`);
+	}
+	return lines.join("\n");
+}
