@@ -8,6 +8,8 @@ import { createExternalTokens } from "./auth/external-tokens.js";
 import { createPasswordHasher } from "./auth/passwords.js";
 import { createServiceKeys } from "./auth/service-keys.js";
 import { loadSigningKeys } from "./auth/signing-keys.js";
+import { createKeyValueCache } from "./cache/create-key-value-cache.js";
+import { createResponseCache } from "./cache/response-cache.js";
 import { createChatService } from "./chat/chat-service.js";
 import { createCompletionsService } from "./chat/completions-service.js";
 import { createConversationService } from "./chat/conversation-service.js";
@@ -134,6 +136,26 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
 			minimumSimilarity: config.retrieval.minimumSimilarity,
 			onError: (error, part) => logger.warn({ err: error, part }, "answer not grounded: retrieval part failed"),
 		});
+		const responseCache =
+			config.responseCache.mode === "off"
+				? undefined
+				: {
+						mode: config.responseCache.mode,
+						cache: createResponseCache({
+							store: createKeyValueCache({
+								kind: config.responseCache.store,
+								maxEntries: config.responseCache.maxEntries,
+								store,
+								redis: redis && config.redis && { connection: redis, keyPrefix: config.redis.keyPrefix },
+							}),
+							ttlMs: config.responseCache.ttlMs,
+							semanticThreshold: config.responseCache.semanticThreshold,
+							// Without corpus statistics: a question's vector must not drift as documents arrive.
+							embedder: createEmbedder(config),
+							metrics,
+							onError: (error) => logger.warn({ err: error }, "response cache unavailable"),
+						}),
+					};
 		const topK = config.retrieval.topK;
 		const budgets = createBudgetService({ store, settings: config.budgets });
 		const meter = createUsageMeter({ store, budgets, prices: createPriceTable(config.llm.prices) });
@@ -156,6 +178,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
 				memory: config.memory.extraction === "off" ? undefined : memory,
 				providerKeys,
 				defaultTopK: topK,
+				responseCache,
 			}),
 			conversations: createConversationService({ store }),
 			completions: createCompletionsService({
@@ -165,6 +188,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
 				grounding,
 				providerKeys,
 				defaultTopK: topK,
+				responseCache,
 			}),
 			usage: createUsageService({ store, budgets }),
 			providerKeys,

@@ -6,11 +6,15 @@ export type CacheFlag = boolean | "semantic" | undefined;
 
 export type ResponseCacheMode = "off" | "exact" | "semantic";
 
+/** A response cache lookup's outcome for a cacheable request. */
+export type CacheOutcome = "exact" | "semantic" | "miss";
+
 /**
  * Whether an answer may come from (and go to) the response cache, and under which key parts.
  * Only deterministic requests are cached: temperature 0, or the client asked with `cache`. The
  * scope is the user; it widens to the shared collections an answer came from only when nothing of
- * the user's own went into it (no memories, no private passages, no conversation history).
+ * the user's own went into it (no memories, no private passages, no conversation history, not
+ * paid with their own provider key).
  */
 export function cacheableRequest(input: {
 	mode: ResponseCacheMode;
@@ -19,6 +23,8 @@ export function cacheableRequest(input: {
 	userId: string;
 	grounding: Pick<Grounding, "sharedScopes"> | undefined;
 	hasHistory: boolean;
+	/** The call is paid with the caller's own provider key. */
+	ownKey: boolean;
 	/** The models that may answer, in order: a different chain is a different question. */
 	chain: readonly string[];
 	/** Everything else the answer depends on: parameters and every message but the last user one. */
@@ -29,7 +35,7 @@ export function cacheableRequest(input: {
 	if (input.flag === undefined && input.temperature !== 0) return undefined;
 	const sharedScopes = input.grounding?.sharedScopes;
 	const scope =
-		!input.hasHistory && sharedScopes !== undefined && sharedScopes.length > 0
+		!input.hasHistory && !input.ownKey && sharedScopes !== undefined && sharedScopes.length > 0
 			? `shared:${sharedScopes.join(",")}`
 			: `user:${input.userId}`;
 	return {
@@ -42,5 +48,5 @@ export function cacheableRequest(input: {
 }
 
 /** The X-Cache response header for a cacheable request's outcome. */
-export const cacheHeaderValue = (outcome: "exact" | "semantic" | "miss"): string =>
+export const cacheHeaderValue = (outcome: CacheOutcome): string =>
 	outcome === "exact" ? "HIT" : outcome === "semantic" ? "SEMANTIC-HIT" : "MISS";

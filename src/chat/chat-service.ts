@@ -1,4 +1,5 @@
 import type { Principal } from "../auth/principal.js";
+import type { CacheableRequest, ResponseCache } from "../cache/response-cache.js";
 import { AppError } from "../errors.js";
 import type { ChatMessage, FinishReason, ModelStreamPart, ProviderCredentials, TokenUsage } from "../llm/model-port.js";
 import type { ModelChain, ModelRouter, ResolvedModel } from "../llm/model-router.js";
@@ -7,10 +8,21 @@ import type { ProviderCredentialSource } from "../provider-keys/provider-key-ser
 import { newId } from "../store/ids.js";
 import type { InteractionEndpoint, InteractionRecord, Store } from "../store/store-port.js";
 import type { UsageMeter } from "../usage/usage-meter.js";
+import { type CacheFlag, type CacheOutcome, cacheableRequest, type ResponseCacheMode } from "./answer-cache-policy.js";
 import { createAsyncQueue } from "./async-queue.js";
 import { chainCredentials } from "./chain-credentials.js";
 import { buildConversationMessages, titleFromPrompt } from "./context-window.js";
 import { type ChatMemory, type Citation, type Grounding, type GroundingService, groundingTokens } from "./grounding.js";
+
+/** What a cached answer costs: nothing was called. */
+const noUsage: TokenUsage = { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
+
+/** Citations, and how the cache served the turn, as stored with the interaction. */
+function interactionMetadata(citations: Citation[], cache: CacheOutcome | undefined): Record<string, unknown> | null {
+	const served = cache === "exact" || cache === "semantic" ? { cache } : {};
+	if (citations.length === 0 && cache !== "exact" && cache !== "semantic") return null;
+	return { ...(citations.length > 0 ? { citations } : {}), ...served };
+}
 
 /** Turns of history read per request; older ones rarely fit a context window anyway. */
 const historyTurnsRead = 50;
@@ -29,6 +41,8 @@ export interface ChatRequest {
 	temperature?: number | undefined;
 	maxTokens?: number | undefined;
 	signal?: AbortSignal | undefined;
+	/** `true` caches whatever the temperature, `"semantic"` also matches similar questions, `false` never. */
+	cache?: CacheFlag;
 	/** Retrieve passages from the caller's documents and shared collections (default true). */
 	rag?: boolean | undefined;
 	/** How many passages (default RAG_TOP_K). */
@@ -60,6 +74,8 @@ export interface ChatTurn {
 	citations: Citation[];
 	/** Their texts, in citation order. */
 	passages: string[];
+	/** How the response cache answered; undefined when the request was not cacheable. */
+	cache?: CacheOutcome | undefined;
 }
 
 export interface ChatStream {
@@ -74,6 +90,7 @@ export interface ChatStream {
 	deltas: AsyncIterable<string>;
 	/** Resolves once the whole turn is stored — whether or not anyone reads `deltas`. */
 	completion: Promise<ChatTurn>;
+	cache?: CacheOutcome | undefined;
 }
 
 interface PreparedTurn {
@@ -83,6 +100,8 @@ interface PreparedTurn {
 	chain: ModelChain<ResolvedModel>;
 	/** The caller's own provider key for the first model, when they stored one; the server's otherwise. */
 	credentialsFor: (model: ResolvedModel) => ProviderCredentials | undefined;
+	/** Set when the answer may come from, and go to, the response cache. */
+	cacheable: CacheableRequest | undefined;
 	messages: ChatMessage[];
 	/** The system prompt as the user gave it (stored); the model also got the grounding. */
 	system: string | null;
@@ -105,6 +124,8 @@ export function createChatService(options: {
 	memory?: ChatMemory | undefined;
 	/** Users' own provider keys; without it every call uses the server's keys. */
 	providerKeys?: ProviderCredentialSource | undefined;
+	/** Cached answers for deterministic requests (RESPONSE_CACHE). */
+	responseCache?: { cache: ResponseCache; mode: ResponseCacheMode } | undefined;
 	/** Passages retrieved per answer when the request does not say (RAG_TOP_K). */
 	defaultTopK?: number | undefined;
 	now?: () => number;
@@ -182,6 +203,25 @@ export function createChatService(options: {
 			resolved,
 			chain,
 			credentialsFor,
+			cacheable:
+				options.responseCache &&
+				cacheableRequest({
+					mode: options.responseCache.mode,
+					flag: request.cache,
+					temperature: request.temperature,
+					userId,
+					grounding,
+					hasHistory: history.length > 0,
+					// An answer paid with the caller's own key is theirs alone.
+					ownKey: credentialsFor(resolved) !== undefined,
+					chain: chain.map((model) => model.id),
+					context: {
+						messages: built.messages.slice(0, -1),
+						temperature: request.temperature,
+						maxTokens: request.maxTokens,
+					},
+					prompt: request.prompt,
+				}),
 			messages: built.messages,
 			system,
 			grounding,
@@ -203,6 +243,7 @@ export function createChatService(options: {
 			answeredBy: ResolvedModel;
 			attempts: number;
 			fallbacks: number;
+			cache?: CacheOutcome | undefined;
 		},
 	): Promise<ChatTurn> {
 		const usage = outcome.usage ?? estimateUsage(turn.messages, outcome.text);
@@ -227,7 +268,7 @@ export function createChatService(options: {
 			latencyMs: createdAt - turn.startedAt,
 			finishReason: outcome.finishReason,
 			requestId: turn.request.requestId,
-			metadata: turn.grounding.citations.length > 0 ? { citations: turn.grounding.citations } : null,
+			metadata: interactionMetadata(turn.grounding.citations, outcome.cache),
 			createdAt,
 		};
 		// Priced from the model stored as the one that answered, at the price that applies now; the row keeps it.
@@ -262,7 +303,44 @@ export function createChatService(options: {
 			createdAt,
 			citations: turn.grounding.citations,
 			passages: turn.grounding.passages,
+			cache: outcome.cache,
 		};
+	}
+
+	/** A cached answer for this turn, if the cache has one: stored as a turn that cost nothing. */
+	async function fromCache(turn: PreparedTurn): Promise<ChatTurn | undefined> {
+		if (turn.cacheable === undefined || options.responseCache === undefined) return undefined;
+		const hit = await options.responseCache.cache.lookup(turn.cacheable);
+		if (hit === undefined) return undefined;
+		let answeredBy = turn.resolved;
+		try {
+			answeredBy = models.resolve(hit.answer.model);
+		} catch {
+			// The model that answered is no longer configured; the answer still is what it said.
+		}
+		return persist(turn, {
+			text: hit.answer.text,
+			finishReason: hit.answer.finishReason,
+			usage: noUsage,
+			answeredBy,
+			attempts: 0,
+			fallbacks: 0,
+			cache: hit.kind,
+		});
+	}
+
+	/** Keeps a complete answer for later identical (or similar) requests. */
+	async function remember(turn: PreparedTurn, stored: ChatTurn): Promise<ChatTurn> {
+		if (turn.cacheable === undefined || options.responseCache === undefined) return stored;
+		if (stored.finishReason === "stop" || stored.finishReason === "length") {
+			await options.responseCache.cache.remember(turn.cacheable, {
+				text: stored.response,
+				finishReason: stored.finishReason,
+				usage: stored.usage,
+				model: stored.model,
+			});
+		}
+		return { ...stored, cache: "miss" };
 	}
 
 	const modelRequest = (turn: PreparedTurn) => ({
@@ -275,12 +353,14 @@ export function createChatService(options: {
 		/** One turn, answered whole. */
 		async complete(request: ChatRequest): Promise<ChatTurn> {
 			const turn = await prepare(request);
+			const cached = await fromCache(turn);
+			if (cached !== undefined) return cached;
 			const { value, answeredBy, attempts, fallbacks } = await models.withFallbacks(
 				turn.chain,
 				(resolved, callOptions) => models.complete(resolved, modelRequest(turn), callOptions),
 				{ signal: request.signal, credentialsFor: turn.credentialsFor },
 			);
-			return persist(turn, { ...value, answeredBy, attempts, fallbacks });
+			return remember(turn, await persist(turn, { ...value, answeredBy, attempts, fallbacks }));
 		},
 
 		/**
@@ -291,6 +371,23 @@ export function createChatService(options: {
 		async stream(request: ChatRequest): Promise<ChatStream> {
 			const turn = await prepare(request);
 			const deltas = createAsyncQueue<string>();
+			const cached = await fromCache(turn);
+			if (cached !== undefined) {
+				// The whole answer at once: it exists already.
+				deltas.push(cached.response);
+				deltas.close();
+				return {
+					interactionId: cached.interactionId,
+					conversationId: cached.conversationId,
+					model: cached.model,
+					attempts: 0,
+					fallbacks: 0,
+					citations: cached.citations,
+					deltas,
+					completion: Promise.resolve(cached),
+					cache: cached.cache,
+				};
+			}
 			const {
 				value: parts,
 				answeredBy,
@@ -313,14 +410,17 @@ export function createChatService(options: {
 							finish = part;
 						}
 					}
-					const stored = await persist(turn, {
-						text,
-						finishReason: finish?.finishReason ?? "stop",
-						usage: finish?.usage ?? null,
-						answeredBy,
-						attempts,
-						fallbacks,
-					});
+					const stored = await remember(
+						turn,
+						await persist(turn, {
+							text,
+							finishReason: finish?.finishReason ?? "stop",
+							usage: finish?.usage ?? null,
+							answeredBy,
+							attempts,
+							fallbacks,
+						}),
+					);
 					deltas.close();
 					return stored;
 				} catch (error) {
@@ -339,6 +439,7 @@ export function createChatService(options: {
 				citations: turn.grounding.citations,
 				deltas,
 				completion,
+				cache: turn.cacheable === undefined ? undefined : "miss",
 			};
 		},
 	};

@@ -1,12 +1,14 @@
 import type { Principal } from "../auth/principal.js";
+import type { ResponseCache } from "../cache/response-cache.js";
 import { AppError } from "../errors.js";
-import type { ChatMessage, FinishReason, TokenUsage } from "../llm/model-port.js";
+import type { ChatMessage, FinishReason, ProviderCredentials, TokenUsage } from "../llm/model-port.js";
 import type { ModelChain, ModelRouter, ResolvedModel } from "../llm/model-router.js";
 import { estimateUsage } from "../llm/token-estimate.js";
 import type { ProviderCredentialSource } from "../provider-keys/provider-key-service.js";
 import { newId } from "../store/ids.js";
 import type { RecordInteractionInput, Store } from "../store/store-port.js";
 import type { UsageMeter } from "../usage/usage-meter.js";
+import { type CacheFlag, type CacheOutcome, cacheableRequest, type ResponseCacheMode } from "./answer-cache-policy.js";
 import { chainCredentials } from "./chain-credentials.js";
 import { chunkFrame, completionObject, contentText, doneFrame, usageFrame } from "./completions-format.js";
 import { createEventStreamRewriter } from "./event-stream-rewriter.js";
@@ -32,6 +34,8 @@ export interface CompletionBody extends Record<string, unknown> {
 	stop?: string | string[] | null | undefined;
 	seed?: number | null | undefined;
 	n?: number | null | undefined;
+	/** Parley's extension: the response cache (see the chat body's `cache`). Not forwarded. */
+	cache?: CacheFlag;
 	/** Parley's extension: ground the answer on retrieved passages (opt-in here). Not forwarded. */
 	rag?: boolean | undefined;
 	k?: number | undefined;
@@ -59,6 +63,9 @@ export interface CompletionStream extends CompletionRouting {
 
 export type CompletionsService = ReturnType<typeof createCompletionsService>;
 
+/** What a cached answer costs: nothing was called. */
+const noUsage: TokenUsage = { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
+
 /**
  * POST /v1/chat/completions. Upstreams that speak Chat Completions get the request as validated
  * and their bytes come back untouched (only `model` is rewritten to the upstream's id); other
@@ -73,6 +80,8 @@ export function createCompletionsService(options: {
 	/** Users' own provider keys; without it every call uses the server's keys. */
 	providerKeys?: ProviderCredentialSource | undefined;
 	defaultTopK?: number | undefined;
+	/** Cached answers for deterministic requests (RESPONSE_CACHE); non-streaming requests only. */
+	responseCache?: { cache: ResponseCache; mode: ResponseCacheMode } | undefined;
 	now?: () => number;
 }) {
 	const { store, models } = options;
@@ -86,14 +95,19 @@ export function createCompletionsService(options: {
 	 * own system messages.
 	 */
 	async function prepareBody(caller: CompletionCaller, body: CompletionBody) {
-		const { rag, k, collection, models: _chain, ...upstream } = body;
-		if (rag !== true || !options.grounding) return { body: upstream as CompletionBody, citations: [] as Citation[] };
+		const { rag, k, collection, models: _chain, cache: _cache, ...upstream } = body;
+		if (rag !== true || !options.grounding) {
+			return { body: upstream as CompletionBody, citations: [] as Citation[], sharedScopes: undefined };
+		}
 		const grounding = await options.grounding.ground(caller.principal, lastUserText(body.messages), {
 			rag: true,
 			k: k ?? options.defaultTopK ?? 4,
 			collection,
 		});
-		if (grounding.systemAddition === "") return { body: upstream as CompletionBody, citations: grounding.citations };
+		const sharedScopes = grounding.sharedScopes;
+		if (grounding.systemAddition === "") {
+			return { body: upstream as CompletionBody, citations: grounding.citations, sharedScopes };
+		}
 		const messages = [...body.messages];
 		let insertAt = 0;
 		while (
@@ -103,7 +117,7 @@ export function createCompletionsService(options: {
 			insertAt++;
 		}
 		messages.splice(insertAt, 0, { role: "system", content: grounding.systemAddition });
-		return { body: { ...upstream, messages } as CompletionBody, citations: grounding.citations };
+		return { body: { ...upstream, messages } as CompletionBody, citations: grounding.citations, sharedScopes };
 	}
 
 	async function record(
@@ -112,6 +126,7 @@ export function createCompletionsService(options: {
 		body: CompletionBody,
 		outcome: { text: string; finishReason: string; usage: TokenUsage | null; startedAt: number },
 		citations: Citation[] = [],
+		served?: "exact" | "semantic",
 	): Promise<void> {
 		const usage = outcome.usage ?? estimateCompletionUsage(body.messages, outcome.text);
 		const createdAt = now();
@@ -137,7 +152,10 @@ export function createCompletionsService(options: {
 				latencyMs: createdAt - outcome.startedAt,
 				finishReason: outcome.finishReason,
 				requestId: caller.requestId,
-				metadata: citations.length > 0 ? { citations } : null,
+				metadata:
+					citations.length > 0 || served !== undefined
+						? { ...(citations.length > 0 ? { citations } : {}), ...(served ? { cache: served } : {}) }
+						: null,
 				createdAt,
 			},
 		};
@@ -145,6 +163,98 @@ export function createCompletionsService(options: {
 		input.interaction.costMicroUsd = options.usage.costMicroUsd(input.interaction.model, usage);
 		await store.interactions.record(input);
 		options.usage.recorded(input.interaction);
+	}
+
+	/** The response cache's key parts for a request, or undefined when it is not cacheable. */
+	function cacheableCompletion(
+		caller: CompletionCaller,
+		chain: ModelChain<ResolvedModel>,
+		requestBody: CompletionBody,
+		body: CompletionBody,
+		sharedScopes: string[] | undefined,
+		credentialsOf: (model: ResolvedModel) => ProviderCredentials | undefined,
+	) {
+		if (options.responseCache === undefined) return undefined;
+		const { messages, model: _model, stream: _stream, stream_options: _streamOptions, ...parameters } = body;
+		const earlier = messages.slice(0, -1);
+		return cacheableRequest({
+			mode: options.responseCache.mode,
+			flag: requestBody.cache,
+			temperature: requestBody.temperature,
+			userId: caller.principal.userId,
+			grounding: { sharedScopes },
+			hasHistory: earlier.some((message) => message.role === "user" || message.role === "assistant"),
+			ownKey: credentialsOf(chain[0]) !== undefined,
+			chain: chain.map((model) => model.id),
+			context: { messages: earlier, parameters },
+			prompt: contentText(messages.at(-1)?.content),
+		});
+	}
+
+	/** What of a finished answer the response cache keeps: complete answers only. */
+	function keepable(text: string, finishReason: string, usage: TokenUsage | null) {
+		return finishReason === "stop" || finishReason === "length"
+			? { text, finishReason: finishReason as FinishReason, usage }
+			: undefined;
+	}
+
+	/** Calls the chain for a non-streaming completion, records the call, and returns the client's body. */
+	async function answer(
+		caller: CompletionCaller,
+		chain: ModelChain<ResolvedModel>,
+		body: CompletionBody,
+		citations: Citation[],
+		startedAt: number,
+		credentialsOf: (model: ResolvedModel) => ProviderCredentials | undefined,
+	): Promise<CompletionRouting & { body: Uint8Array | string; keep: ReturnType<typeof keepable> }> {
+		const {
+			value: answer,
+			answeredBy: resolved,
+			attempts,
+			fallbacks,
+		} = await models.withFallbacks(
+			chain,
+			async (candidate, callOptions) => {
+				if (!candidate.adapter.chatCompletions) {
+					return { translated: await models.complete(candidate, translatedRequest(body), callOptions) };
+				}
+				body.model = candidate.model;
+				return { forwarded: await models.forwardJson(candidate, body, callOptions) };
+			},
+			{ credentialsFor: credentialsOf },
+		);
+		const routing = { model: resolved.id, attempts, fallbacks };
+		if (answer.forwarded) {
+			const result = answer.forwarded;
+			const choice = (
+				result.json.choices as Array<{ message?: { content?: unknown }; finish_reason?: string }> | undefined
+			)?.[0];
+			const outcome = {
+				text: contentText(choice?.message?.content),
+				finishReason: choice?.finish_reason ?? "stop",
+				usage: readUsage(result.json.usage),
+				startedAt,
+			};
+			await record(caller, resolved, body, outcome, citations);
+			const keep = keepable(outcome.text, outcome.finishReason, outcome.usage);
+			// The upstream's bytes go back untouched unless there are citations to add.
+			if (citations.length === 0) return { body: result.body, ...routing, keep };
+			const withCitations = { ...result.json, citations: citations.map(citationToWire) };
+			return { body: JSON.stringify(withCitations), ...routing, keep };
+		}
+		const result = answer.translated;
+		const usage = result.usage ?? estimateCompletionUsage(body.messages, result.text);
+		await record(caller, resolved, body, { ...result, usage, startedAt }, citations);
+		const completion = completionObject({
+			id: `chatcmpl-${newId()}`,
+			created: Math.floor(startedAt / 1000),
+			model: resolved.id,
+			text: result.text,
+			finishReason: result.finishReason,
+			usage,
+		});
+		const payload = citations.length > 0 ? { ...completion, citations: citations.map(citationToWire) } : completion;
+		return { body: JSON.stringify(payload), ...routing, keep: keepable(result.text, result.finishReason, usage) };
 	}
 
 	return {
@@ -155,7 +265,7 @@ export function createCompletionsService(options: {
 			caller: CompletionCaller,
 			chain: ModelChain<ResolvedModel>,
 			requestBody: CompletionBody,
-		): Promise<CompletionRouting & { body: Uint8Array | string }> {
+		): Promise<CompletionRouting & { body: Uint8Array | string; cache?: CacheOutcome | undefined }> {
 			const budgetCheck = options.usage.check(caller.principal);
 			if (budgetCheck !== undefined) await budgetCheck;
 			const startedAt = now();
@@ -164,54 +274,39 @@ export function createCompletionsService(options: {
 				chain,
 				options.providerKeys && ((model) => credentialsFor(caller, model)),
 			);
-			const { body, citations } = await prepareBody(caller, requestBody);
-			const {
-				value: answer,
-				answeredBy: resolved,
-				attempts,
-				fallbacks,
-			} = await models.withFallbacks(
-				chain,
-				async (candidate, callOptions) => {
-					if (!candidate.adapter.chatCompletions) {
-						return { translated: await models.complete(candidate, translatedRequest(body), callOptions) };
-					}
-					body.model = candidate.model;
-					return { forwarded: await models.forwardJson(candidate, body, callOptions) };
-				},
-				{ credentialsFor: credentialsOf },
-			);
-			const routing = { model: resolved.id, attempts, fallbacks };
-			if (answer.forwarded) {
-				const result = answer.forwarded;
-				const choice = (
-					result.json.choices as Array<{ message?: { content?: unknown }; finish_reason?: string }> | undefined
-				)?.[0];
-				const outcome = {
-					text: contentText(choice?.message?.content),
-					finishReason: choice?.finish_reason ?? "stop",
-					usage: readUsage(result.json.usage),
-					startedAt,
-				};
-				await record(caller, resolved, body, outcome, citations);
-				// The upstream's bytes go back untouched unless there are citations to add.
-				if (citations.length === 0) return { body: result.body, ...routing };
-				const withCitations = { ...result.json, citations: citations.map(citationToWire) };
-				return { body: JSON.stringify(withCitations), ...routing };
+			const { body, citations, sharedScopes } = await prepareBody(caller, requestBody);
+			const cacheable = cacheableCompletion(caller, chain, requestBody, body, sharedScopes, credentialsOf);
+			const hit = cacheable && (await options.responseCache?.cache.lookup(cacheable));
+			if (hit) {
+				let answeredBy = chain[0];
+				try {
+					answeredBy = models.resolve(hit.answer.model);
+				} catch {
+					// No longer configured; the answer still is what it said.
+				}
+				const outcome = { text: hit.answer.text, finishReason: hit.answer.finishReason, usage: noUsage, startedAt };
+				await record(caller, answeredBy, body, outcome, citations, hit.kind);
+				const cachedBody =
+					hit.answer.body ??
+					JSON.stringify(
+						completionObject({
+							id: `chatcmpl-${newId()}`,
+							created: Math.floor(startedAt / 1000),
+							model: answeredBy.id,
+							text: hit.answer.text,
+							finishReason: hit.answer.finishReason,
+							usage: hit.answer.usage ?? noUsage,
+						}),
+					);
+				return { body: cachedBody, model: answeredBy.id, attempts: 0, fallbacks: 0, cache: hit.kind };
 			}
-			const result = answer.translated;
-			const usage = result.usage ?? estimateCompletionUsage(body.messages, result.text);
-			await record(caller, resolved, body, { ...result, usage, startedAt }, citations);
-			const completion = completionObject({
-				id: `chatcmpl-${newId()}`,
-				created: Math.floor(startedAt / 1000),
-				model: resolved.id,
-				text: result.text,
-				finishReason: result.finishReason,
-				usage,
-			});
-			const payload = citations.length > 0 ? { ...completion, citations: citations.map(citationToWire) } : completion;
-			return { body: JSON.stringify(payload), ...routing };
+			const { keep, ...answered } = await answer(caller, chain, body, citations, startedAt, credentialsOf);
+			if (cacheable === undefined) return answered;
+			if (keep !== undefined) {
+				const text = typeof answered.body === "string" ? answered.body : Buffer.from(answered.body).toString("utf8");
+				await options.responseCache?.cache.remember(cacheable, { ...keep, model: answered.model, body: text });
+			}
+			return { ...answered, cache: "miss" };
 		},
 
 		/** Resolves once the upstream has started answering, so failures before that keep their HTTP status. */

@@ -46,7 +46,7 @@ interface PendingKey {
 
 const maximumKeyLength = 255;
 /** Headers worth replaying; the rest (date, request id, rate limit state) describe the replay itself. */
-const replayedHeaders = ["content-type", "location", ...routingHeaderNames, "x-cache"];
+const replayedHeaders = ["content-type", "location", ...routingHeaderNames];
 const purgeIntervalMs = 60_000;
 
 const pendingKeys = new WeakMap<FastifyRequest, PendingKey>();

@@ -16,6 +16,15 @@ export const requestModels = z
 		`Models to try in order (after \`model\`, when given) when one fails with a provider-side error; replaces the server's LLM_FALLBACKS. 1–${maximumRequestModels} ids`,
 	);
 
+/** Shared with /v1/chat/completions. */
+export const responseCacheFlag = z
+	.union([z.boolean(), z.literal("semantic")])
+	.optional()
+	.describe(
+		"Response cache: absent caches only deterministic requests (temperature 0); true caches this one whatever the " +
+			'temperature; "semantic" also answers from a cached similar question; false never uses the cache. X-Cache says HIT, SEMANTIC-HIT or MISS',
+	);
+
 const generationParameters = {
 	model: z
 		.string()
@@ -33,6 +42,7 @@ const generationParameters = {
 		.describe("Retrieve passages from your documents and shared collections (default true); false turns it off"),
 	k: z.number().int().min(0).max(20).optional().describe("How many passages to retrieve (default RAG_TOP_K)"),
 	collection: z.string().min(1).max(100).optional().describe("Retrieve only from this collection (yours or shared)"),
+	cache: responseCacheFlag,
 };
 
 /** The generation fields of a chat, generate or prompts body, as the chat service takes them. */
@@ -45,6 +55,7 @@ export const generationOptions = (body: {
 	rag?: boolean | undefined;
 	k?: number | undefined;
 	collection?: string | undefined;
+	cache?: boolean | "semantic" | undefined;
 }) => ({
 	model: body.model,
 	models: body.models,
@@ -54,6 +65,7 @@ export const generationOptions = (body: {
 	rag: body.rag,
 	k: body.k,
 	collection: body.collection,
+	cache: body.cache,
 });
 
 export const citationSchema = z.object({

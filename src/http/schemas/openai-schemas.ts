@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { requestModels } from "./chat-schemas.js";
+import { requestModels, responseCacheFlag } from "./chat-schemas.js";
 
 const contentPart = z.looseObject({ type: z.string().min(1) });
 
@@ -38,6 +38,9 @@ export const chatCompletionBody = z
 			),
 		k: z.number().int().min(0).max(20).optional().describe("Parley extension: passages to retrieve with rag"),
 		collection: z.string().min(1).max(100).optional().describe("Parley extension: retrieve only from this collection"),
+		cache: responseCacheFlag.describe(
+			"Parley extension (non-streaming requests): the response cache, as on /v1/chat. Temperature 0 is cached by default",
+		),
 	})
 	.meta({
 		examples: [
