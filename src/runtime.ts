@@ -20,6 +20,7 @@ import { createMemoryModelSource, memoryModelReferences } from "./memory/memory-
 import { createMemoryService } from "./memory/memory-service.js";
 import { createLogger } from "./observability/logger.js";
 import { createMetrics } from "./observability/metrics.js";
+import { createQuestionParts } from "./questions/question-runtime.js";
 import { createEmbedder } from "./rag/create-embedder.js";
 import { seedDemoKnowledge } from "./rag/demo-knowledge/seed-demo-knowledge.js";
 import { createDocumentService } from "./rag/document-service.js";
@@ -40,6 +41,8 @@ export interface RuntimeOverrides {
 	logDestination?: DestinationStream | undefined;
 	/** Replace provider adapters (tests). */
 	adapters?: Map<string, LanguageModelAdapter> | undefined;
+	/** "worker" (`parley worker`) always works the question queue; "api" only per QUEUE_BACKEND/WORKER_IN_PROCESS. */
+	role?: "api" | "worker" | undefined;
 }
 
 /** The composition root: every service built once, from the validated configuration. */
@@ -117,6 +120,23 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
 			onError: (error, part) => logger.warn({ err: error, part }, "answer not grounded: retrieval part failed"),
 		});
 		const topK = config.retrieval.topK;
+		const chat = createChatService({
+			store,
+			models,
+			grounding,
+			memory: config.memory.extraction === "off" ? undefined : memory,
+			defaultTopK: topK,
+		});
+		const questionParts = createQuestionParts({
+			config,
+			store,
+			chat,
+			models,
+			metrics,
+			logger,
+			redis,
+			runWorker: overrides.role === "worker" || config.queue.workerInProcess,
+		});
 		const dependencies: AppDependencies = {
 			config,
 			logger,
@@ -128,13 +148,9 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
 			auth,
 			users,
 			apiKeys,
-			chat: createChatService({
-				store,
-				models,
-				grounding,
-				memory: config.memory.extraction === "off" ? undefined : memory,
-				defaultTopK: topK,
-			}),
+			chat,
+			questions: questionParts.questions,
+			notifier: questionParts.notifier,
 			conversations: createConversationService({ store }),
 			completions: createCompletionsService({ store, models, grounding, defaultTopK: topK }),
 			memory,
@@ -152,6 +168,8 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
 		return {
 			dependencies,
 			async close() {
+				// Running question jobs finish (and store their outcome) before anything closes.
+				await questionParts.close();
 				// Memories being learnt from the last messages are written before the store closes.
 				await memory.idle();
 				await models.close();

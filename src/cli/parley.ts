@@ -5,6 +5,7 @@ import { formatSummary, IngestUsageError, ingestCommand } from "./ingest-command
 import { migrateCommand } from "./migrate-command.js";
 import { reindexCommand } from "./reindex-command.js";
 import { tokenCommand } from "./token-command.js";
+import { workerCommand } from "./worker-command.js";
 
 const usage = `Usage: parley <command> [options]
 
@@ -14,6 +15,8 @@ Commands:
   migrate                                                    apply pending database migrations
   reindex                                                    re-embed every document with the configured embedder
                                                              (after changing EMBEDDER, EMBEDDING_MODEL or _DIMENSIONS)
+  worker [--concurrency <n>]                                 answer queued questions (QUEUE_BACKEND); serves only
+                                                             /v1/health, /v1/ready and /metrics on PORT
   ingest <files or folders…> [--collection <name>] [--user <email>] [--shared]
                                                              add documents (.txt .md .html .pdf .json .csv) to a
                                                              user's collection, or with --shared to a shared one
@@ -28,6 +31,15 @@ async function main(argv: string[]): Promise<number> {
 	}
 	const config = loadConfig();
 	switch (command) {
+		case "worker": {
+			const { values } = parseArgs({ args: rest, options: { concurrency: { type: "string" } }, strict: true });
+			const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
+			if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256)) {
+				console.error("parley worker: --concurrency must be an integer from 1 to 256");
+				return 64;
+			}
+			return workerCommand(concurrency === undefined ? config : { ...config, queue: { ...config.queue, concurrency } });
+		}
 		case "token": {
 			const { values } = parseArgs({
 				args: rest,

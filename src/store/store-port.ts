@@ -3,6 +3,7 @@ import type { IdempotencyRepository } from "./idempotency-port.js";
 import type { KnowledgeRepository } from "./knowledge-port.js";
 import type { MemoryRepository } from "./memory-port.js";
 import type { Page, PageRequest } from "./page.js";
+import type { JobRepository, QuestionRepository } from "./question-port.js";
 
 /**
  * The storage port. Services depend on this interface only; each backend
@@ -153,7 +154,7 @@ export interface ConversationRecord extends TokenCounts {
 	updatedAt: number;
 }
 
-export type InteractionEndpoint = "chat" | "generate" | "completions" | "prompts";
+export type InteractionEndpoint = "chat" | "generate" | "completions" | "prompts" | "questions";
 
 /**
  * One call to a model on behalf of a user: the ledger row for usage accounting, and, when it
@@ -243,6 +244,10 @@ export interface Store {
 	readonly apiKeys: ApiKeyRepository;
 	readonly conversations: ConversationRepository;
 	readonly interactions: InteractionRepository;
+	/** Async questions (store/question-port.ts). */
+	readonly questions: QuestionRepository;
+	/** Durable jobs of the embedded queue (store/question-port.ts). */
+	readonly jobs: JobRepository;
 	/** Applies pending migrations; idempotent. */
 	migrate(): Promise<void>;
 	/** Throws when the backend cannot answer a trivial query. */

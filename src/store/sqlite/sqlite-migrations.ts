@@ -3,6 +3,7 @@ import { Kysely, SqliteDialect, sql } from "kysely";
 import { type Migration, type MigrationProvider, Migrator } from "kysely/migration";
 import { knowledgeMigration } from "./sqlite-knowledge-migrations.js";
 import { memoriesMigration } from "./sqlite-memory-migrations.js";
+import { questionsMigration } from "./sqlite-question-migrations.js";
 
 /**
  * The SQLite schema, as versioned migrations defined in code so `dist/` needs no migration files
@@ -197,6 +198,8 @@ export const sqliteMigrations: Readonly<Record<string, Migration>> = {
 			await sql`CREATE INDEX response_cache_expiry ON response_cache (expires_at)`.execute(database);
 		},
 	},
+
+	"0009_questions": questionsMigration,
 };
 
 /**
