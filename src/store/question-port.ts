@@ -164,5 +164,6 @@ export interface JobRepository {
 	deadLetter(id: string, leaseToken: string, error: string): Promise<boolean>;
 	/** When the next job of `queue` becomes due (for sleeping until then), or undefined. */
 	nextDueAt(queue: string): Promise<number | undefined>;
-	counts(queue: string): Promise<JobCounts>;
+	/** As of `at`: a job whose lease ran out counts as waiting. */
+	counts(queue: string, at: number): Promise<JobCounts>;
 }

@@ -4,6 +4,7 @@ import { describeConversationContract } from "./store/conversations.contract.js"
 import { describeApiKeyContract, describeRefreshTokenContract } from "./store/credentials.contract.js";
 import { describeInteractionContract } from "./store/interactions.contract.js";
 import { describeIsolationContract } from "./store/isolation.contract.js";
+import { describeQuestionContract } from "./store/questions.contract.js";
 import { describeUserContract } from "./store/users.contract.js";
 
 /**
@@ -42,5 +43,6 @@ export function describeStoreContract(name: string, createFreshStore: () => Prom
 		describeConversationContract(store);
 		describeInteractionContract(store);
 		describeIsolationContract(store);
+		describeQuestionContract(store);
 	});
 }

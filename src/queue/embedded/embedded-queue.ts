@@ -65,36 +65,48 @@ export function createEmbeddedQueue(options: {
 		}
 	}
 
+	/** Starts due jobs up to the concurrency; resolves with how long to sleep before looking again. */
+	async function startDueJobs(handlers: QueueWorkerOptions): Promise<number> {
+		const free = handlers.concurrency - running.size;
+		if (free <= 0) return idlePollMs;
+		const at = now();
+		const { taken, exhausted } = await jobs.take(queue, {
+			limit: free,
+			leaseToken: randomUUID(),
+			at,
+			lockedUntil: at + settings.leaseMs,
+		});
+		for (const job of exhausted) {
+			await handlers.onDeadLetter(toQueueJob(job), job.lastError ?? "attempts exhausted");
+		}
+		for (const job of taken) {
+			const delivery = deliver(job, handlers)
+				.catch((error: unknown) => logger.error({ err: error, job_id: job.id }, "job delivery failed"))
+				.finally(() => {
+					running.delete(delivery);
+					wake?.();
+				});
+			running.add(delivery);
+		}
+		if (taken.length === free) return 0;
+		const nextDue = await jobs.nextDueAt(queue);
+		return nextDue === undefined ? idlePollMs : Math.min(idlePollMs, Math.max(0, nextDue - now()));
+	}
+
 	async function poll(handlers: QueueWorkerOptions): Promise<void> {
 		while (!closed) {
-			const free = handlers.concurrency - running.size;
-			if (free > 0) {
-				const at = now();
-				const { taken, exhausted } = await jobs.take(queue, {
-					limit: free,
-					leaseToken: randomUUID(),
-					at,
-					lockedUntil: at + settings.leaseMs,
-				});
-				for (const job of exhausted) {
-					await handlers.onDeadLetter(toQueueJob(job), job.lastError ?? "attempts exhausted");
-				}
-				for (const job of taken) {
-					const delivery = deliver(job, handlers)
-						.catch((error: unknown) => logger.error({ err: error, job_id: job.id }, "job delivery failed"))
-						.finally(() => {
-							running.delete(delivery);
-							wake?.();
-						});
-					running.add(delivery);
-				}
-				if (taken.length === free) continue;
+			let sleepMs: number;
+			try {
+				sleepMs = await startDueJobs(handlers);
+			} catch (error) {
+				// A busy or failing database must not stop the worker for good.
+				logger.warn({ err: error }, "embedded queue could not take jobs");
+				sleepMs = idlePollMs;
 			}
-			const nextDue = await jobs.nextDueAt(queue);
-			const waitMs = Math.min(idlePollMs, nextDue === undefined ? idlePollMs : Math.max(0, nextDue - now()));
+			if (sleepMs === 0 || closed) continue;
 			await new Promise<void>((resolve) => {
 				wake = resolve;
-				timer = setTimeout(resolve, running.size >= handlers.concurrency ? idlePollMs : waitMs);
+				timer = setTimeout(resolve, sleepMs);
 			});
 			wake = undefined;
 		}
@@ -112,7 +124,7 @@ export function createEmbeddedQueue(options: {
 			worker = handlers;
 			loop = poll(handlers).catch((error: unknown) => logger.error({ err: error }, "embedded queue stopped"));
 		},
-		counts: () => jobs.counts(queue),
+		counts: () => jobs.counts(queue, now()),
 		async close() {
 			closed = true;
 			clearTimeout(timer);

@@ -121,9 +121,8 @@ export function createSqliteJobRepository({ database, writeQueue }: SqliteReposi
 			return statements().nextDue.get(queue)?.at ?? undefined;
 		},
 
-		async counts(queue) {
-			const now = Date.now();
-			const row = statements().counts.get(now, now, queue)!;
+		async counts(queue, at) {
+			const row = statements().counts.get(at, at, queue)!;
 			return { waiting: row.waiting, active: row.active, deadLettered: row.dead };
 		},
 	};
