@@ -34,7 +34,9 @@ async function readLiveEvents(response: Response, count: number, onConnected?: (
 						.filter((line) => !line.startsWith(":") && line.includes(":"))
 						.map((line) => [line.slice(0, line.indexOf(":")), line.slice(line.indexOf(":") + 1).trim()]),
 				);
-				if (fields.event) events.push({ id: fields.id, event: fields.event, data: JSON.parse(fields.data) });
+				if (fields.event !== undefined && fields.id !== undefined && fields.data !== undefined) {
+					events.push({ id: fields.id, event: fields.event, data: JSON.parse(fields.data) });
+				}
 				end = buffer.indexOf("\n\n");
 			}
 		}
