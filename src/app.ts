@@ -185,7 +185,11 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
 	await app.register(memoryRoutes({ memory: dependencies.memory }));
 	await app.register(openAiRoutes({ completions: dependencies.completions, models: dependencies.models }));
 	await app.register(
-		documentRoutes({ documents: dependencies.documents, maxDocumentBytes: config.documents.maxBytes }),
+		documentRoutes({
+			documents: dependencies.documents,
+			maxDocumentBytes: config.documents.maxBytes,
+			notifier: dependencies.notifier,
+		}),
 	);
 	return app;
 }

@@ -122,6 +122,22 @@ describe("live notifications", () => {
 		}
 	});
 
+	it("announces document-indexed to the uploader", async () => {
+		const socket = await openLiveSocket(parley.url, { token: bob });
+		try {
+			const uploaded = await client.post<{ id: string }>(
+				"/v1/documents",
+				{ title: "Tide table", text: "High tide at noon." },
+				{ token: bob },
+			);
+			expect(uploaded.status).toBe(201);
+			const event = await socket.next("document-indexed");
+			expect(event.data.document).toMatchObject({ id: uploaded.body.id, title: "Tide table" });
+		} finally {
+			socket.close();
+		}
+	});
+
 	it("streams the same events as Server-Sent Events and resumes after Last-Event-ID", async () => {
 		const controller = new AbortController();
 		const stream = await fetch(`${parley.url}/v1/events`, {
