@@ -4,6 +4,10 @@ import type { Page, PageRequest } from "./page.js";
  * Async questions (POST /v1/questions) and the durable jobs of the embedded queue. Part of the
  * storage port (store-port.ts); every backend implements both repositories and passes
  * test/contract/store/questions.contract.ts and test/contract/queue.contract.ts.
+ *
+ * PostgreSQL (store/postgres) needs the same two tables as sqlite-question-migrations.ts; there
+ * `take` is naturally `SELECT … FOR UPDATE SKIP LOCKED` + `UPDATE`, and every conditional write an
+ * `UPDATE … WHERE claim_token = $n RETURNING *`.
  */
 
 export const questionStatuses = ["pending", "processing", "answered", "failed"] as const;
