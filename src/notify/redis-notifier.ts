@@ -1,5 +1,6 @@
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
+import { withinMs } from "../redis/redis-timeout.js";
 import { newId } from "../store/ids.js";
 import {
 	eventsAfter,
@@ -34,7 +35,13 @@ export function createRedisNotifier(options: {
 	function subscriberConnection(): Redis {
 		if (subscriber) return subscriber;
 		const connection = new Redis(options.url, { maxRetriesPerRequest: null });
-		connection.on("error", (error: Error) => logger.warn({ err: error }, "redis subscriber connection error"));
+		let lastWarnedAt = 0;
+		connection.on("error", (error: Error) => {
+			// ioredis reports every failed reconnect; one line per 10 s is enough to notice.
+			if (Date.now() - lastWarnedAt < 10_000) return;
+			lastWarnedAt = Date.now();
+			logger.warn({ err: error }, "redis subscriber connection error");
+		});
 		connection.on("message", (channel: string, message: string) => {
 			const userId = channel.slice(`${keyPrefix}events:`.length);
 			let event: LiveEvent;
@@ -71,7 +78,12 @@ export function createRedisNotifier(options: {
 			if (!set) {
 				set = new Set();
 				listeners.set(userId, set);
-				await subscriberConnection().subscribe(channelOf(userId));
+				try {
+					await withinMs(subscriberConnection().subscribe(channelOf(userId)), 3000, "subscribe");
+				} catch (error) {
+					listeners.delete(userId);
+					throw error;
+				}
 			}
 			set.add(listener);
 			return () => {
@@ -92,7 +104,8 @@ export function createRedisNotifier(options: {
 		},
 		async close() {
 			listeners.clear();
-			if (subscriber) await subscriber.quit().catch(() => subscriber?.disconnect());
+			const connection = subscriber;
+			if (connection) await withinMs(connection.quit(), 3000, "quit").catch(() => connection.disconnect());
 		},
 	};
 }

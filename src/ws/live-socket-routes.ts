@@ -104,7 +104,14 @@ export function liveSocketRoutes(dependencies: {
 					unsubscribe?.();
 					metrics.liveConnections.labels("websocket").dec();
 				});
-				unsubscribe = await notifier.subscribe(userId, (event) => send(liveEventFrame(event)));
+				try {
+					unsubscribe = await notifier.subscribe(userId, (event) => send(liveEventFrame(event)));
+				} catch (error) {
+					request.log.warn({ err: error }, "live channel unavailable");
+					// 1011: the server cannot serve this connection now; the client may reconnect later.
+					if (socket.readyState === socket.OPEN) socket.close(1011, "live events unavailable");
+					return;
+				}
 				if (socket.readyState !== socket.OPEN) {
 					unsubscribe();
 					return;

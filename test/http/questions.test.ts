@@ -217,3 +217,29 @@ describe("async questions that keep failing", () => {
 		expect(missing.status).toBe(404);
 	});
 });
+
+// Real: Parley + SQLite with REDIS_URL pointing at a port where nothing listens (BullMQ queue).
+describe("async questions while Redis is down", () => {
+	let parley: RunningParley;
+	let client: ApiClient;
+	let token: string;
+
+	beforeAll(async () => {
+		parley = await startParley({ DEMO_KNOWLEDGE: "false", REDIS_URL: "redis://127.0.0.1:1" });
+		client = apiClient(parley.url);
+		token = (await signUp(client, "offline@example.com")).accessToken;
+	});
+	afterAll(() => parley.close());
+
+	it("answers 503 queue_unavailable and leaves no question pending", async () => {
+		const asked = await client.post("/v1/questions", { question: "Anyone?" }, { token });
+		expect(asked.status).toBe(503);
+		expect(asked.body).toMatchObject({ code: "queue_unavailable" });
+		const listed = await client.get<{ data: QuestionBody[] }>("/v1/questions", { token });
+		expect(listed.body.data).toHaveLength(1);
+		expect(listed.body.data[0]).toMatchObject({ status: "failed", error: { code: "queue_unavailable" } });
+		const events = await client.get("/v1/events", { token });
+		expect(events.status).toBe(503);
+		expect(events.body).toMatchObject({ code: "notifications_unavailable" });
+	});
+});

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Authenticator } from "../../auth/authenticator.js";
+import { AppError } from "../../errors.js";
 import type { LiveEvent, Notifier } from "../../notify/notifier-port.js";
 import type { Metrics } from "../../observability/metrics.js";
 import { authenticateLive, type LiveIdentity, whenExpired } from "../live-authentication.js";
@@ -40,7 +41,7 @@ export function eventRoutes(dependencies: {
 						token: z.string().min(1).max(8192).optional(),
 						last_event_id: z.string().min(1).max(100).optional().describe("Same as the Last-Event-ID header"),
 					}),
-					response: { 200: z.string().describe("text/event-stream"), ...problemResponses(400, 401) },
+					response: { 200: z.string().describe("text/event-stream"), ...problemResponses(400, 401, 503) },
 				},
 				preValidation: async (request) => {
 					identities.set(
@@ -54,10 +55,7 @@ export function eventRoutes(dependencies: {
 				const userId = identity.principal.userId;
 				const header = request.headers["last-event-id"];
 				const resumeAfter = request.query.last_event_id ?? (typeof header === "string" ? header : undefined);
-				reply.hijack();
 				const raw = reply.raw;
-				raw.writeHead(200, eventStreamHeaders(request));
-				metrics.liveConnections.labels("sse").inc();
 				// Ids sent while replaying: a live event held meanwhile may be among the missed ones.
 				const replayed = new Set<string>();
 				let replaying = true;
@@ -71,11 +69,19 @@ export function eventRoutes(dependencies: {
 					if (replaying) replayed.add(event.id);
 					raw.write(`id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`);
 				};
-				// Subscribed before reading the missed events, so nothing falls between the two.
-				const unsubscribe = await notifier.subscribe(userId, (event) => {
-					if (replaying) held.push(event);
-					else write(event);
-				});
+				// Subscribed before reading the missed events, so nothing falls between the two; and before
+				// the stream starts, so a notifier that is down is still an HTTP error.
+				const unsubscribe = await notifier
+					.subscribe(userId, (event) => {
+						if (replaying) held.push(event);
+						else write(event);
+					})
+					.catch((error: unknown) => {
+						throw new AppError("notifications_unavailable", { cause: error });
+					});
+				reply.hijack();
+				raw.writeHead(200, eventStreamHeaders(request));
+				metrics.liveConnections.labels("sse").inc();
 				const heartbeat = setInterval(() => {
 					if (!raw.writableEnded) raw.write(": keep-alive\n\n");
 				}, heartbeatMs);

@@ -1,7 +1,11 @@
 import { type Job, Queue, UnrecoverableError, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
+import { withinMs } from "../../redis/redis-timeout.js";
 import type { JobQueue, QueueJob, QueueSettings, QueueWorkerOptions } from "../queue-port.js";
+
+/** An enqueue or a count that takes longer fails (Redis down) instead of holding its request. */
+const commandTimeoutMs = 3000;
 
 /**
  * BullMQ on Redis. API processes only enqueue (unless WORKER_IN_PROCESS); `parley worker`
@@ -24,10 +28,17 @@ export function createBullmqQueue(options: {
 	const prefix = `${options.keyPrefix}bullmq`;
 	// BullMQ's blocking commands need connections that wait for Redis instead of failing fast.
 	const connect = () => new Redis(options.url, { maxRetriesPerRequest: null });
+	// ioredis reports every failed reconnect; one line per 10 s is enough to notice.
+	let lastWarnedAt = 0;
+	const warn = (message: string) => (error: Error) => {
+		if (Date.now() - lastWarnedAt < 10_000) return;
+		lastWarnedAt = Date.now();
+		logger.warn({ err: error }, message);
+	};
 	const queueConnection = connect();
-	queueConnection.on("error", (error: Error) => logger.warn({ err: error }, "bullmq queue connection error"));
+	queueConnection.on("error", warn("bullmq queue connection error"));
 	const queue = new Queue(options.queue, { connection: queueConnection, prefix });
-	queue.on("error", (error: Error) => logger.warn({ err: error }, "bullmq queue error"));
+	queue.on("error", warn("bullmq queue error"));
 	let worker: Worker | undefined;
 	let workerConnection: Redis | undefined;
 
@@ -41,7 +52,7 @@ export function createBullmqQueue(options: {
 	return {
 		backend: "bullmq",
 		async enqueue(job) {
-			await queue.add(options.queue, job.data, {
+			const adding = queue.add(options.queue, job.data, {
 				jobId: job.id,
 				attempts: settings.maxAttempts,
 				backoff: { type: "exponential", delay: settings.backoffMs },
@@ -49,12 +60,16 @@ export function createBullmqQueue(options: {
 				removeOnComplete: true,
 				removeOnFail: { count: 1000 },
 			});
+			// Should Redis answer after the timeout, the question is already failed: the worker's claim
+			// then finds nothing to do.
+			adding.catch(() => undefined);
+			await withinMs(adding, commandTimeoutMs, "enqueue");
 		},
 
 		startWorker(handlers: QueueWorkerOptions) {
 			if (worker) throw new Error("the BullMQ worker is already started");
 			workerConnection = connect();
-			workerConnection.on("error", (error: Error) => logger.warn({ err: error }, "bullmq worker connection error"));
+			workerConnection.on("error", warn("bullmq worker connection error"));
 			worker = new Worker(
 				options.queue,
 				async (job: Job) => {
@@ -83,11 +98,15 @@ export function createBullmqQueue(options: {
 					maxStalledCount: settings.maxAttempts + 1,
 				},
 			);
-			worker.on("error", (error: Error) => logger.warn({ err: error }, "bullmq worker error"));
+			worker.on("error", warn("bullmq worker error"));
 		},
 
 		async counts() {
-			const counts = await queue.getJobCounts("waiting", "delayed", "prioritized", "active", "failed");
+			const counts = await withinMs(
+				queue.getJobCounts("waiting", "delayed", "prioritized", "active", "failed"),
+				commandTimeoutMs,
+				"count jobs",
+			);
 			return {
 				waiting: (counts.waiting ?? 0) + (counts.delayed ?? 0) + (counts.prioritized ?? 0),
 				active: counts.active ?? 0,
@@ -96,10 +115,18 @@ export function createBullmqQueue(options: {
 		},
 
 		async close() {
-			await worker?.close();
-			await queue.close();
+			// Running jobs may finish; a Redis that is down must not keep the process from exiting.
+			await withinMs(
+				(async () => {
+					await worker?.close();
+					await queue.close();
+				})(),
+				worker ? settings.leaseMs + commandTimeoutMs : commandTimeoutMs,
+				"close the queue",
+			).catch((error: unknown) => logger.warn({ err: error }, "queue not closed cleanly"));
 			for (const connection of [workerConnection, queueConnection]) {
-				if (connection) await connection.quit().catch(() => connection.disconnect());
+				if (connection)
+					await withinMs(connection.quit(), commandTimeoutMs, "quit").catch(() => connection.disconnect());
 			}
 		},
 	};
