@@ -1,7 +1,9 @@
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ApiClient, apiClient, signUp } from "../support/http-client.js";
 import { type RunningParley, startParley } from "../support/parley-server.js";
 import { type QuestionBody, waitForQuestion } from "../support/questions.js";
+import { deleteKeys, redisUnavailableBecause, testRedisUrl, uniqueKeyPrefix } from "../support/redis.js";
 
 const handbook = `# Lighthouse handbook
 
@@ -241,5 +243,43 @@ describe("async questions while Redis is down", () => {
 		const events = await client.get("/v1/events", { token });
 		expect(events.status).toBe(503);
 		expect(events.body).toMatchObject({ code: "notifications_unavailable" });
+	});
+});
+
+const redisMissing = await redisUnavailableBecause();
+if (redisMissing !== undefined && process.env.CI === "true") {
+	throw new Error(`Redis is required under CI=true: ${redisMissing}`);
+}
+
+// Real: Parley + SQLite + BullMQ on the Redis at 127.0.0.1:6379, worker inside the API process.
+describe.skipIf(redisMissing !== undefined)("async questions on BullMQ with WORKER_IN_PROCESS", () => {
+	let parley: RunningParley;
+	const keyPrefix = uniqueKeyPrefix("questions-in-process");
+
+	beforeAll(async () => {
+		parley = await startParley({
+			DEMO_KNOWLEDGE: "false",
+			REDIS_URL: testRedisUrl,
+			REDIS_KEY_PREFIX: keyPrefix,
+			WORKER_IN_PROCESS: "true",
+		});
+	});
+	afterAll(async () => {
+		await parley.close();
+		const redis = new Redis(testRedisUrl);
+		await deleteKeys(redis, keyPrefix);
+		redis.disconnect();
+	});
+
+	it("answers through Redis", async () => {
+		expect(parley.config.queue.backend).toBe("bullmq");
+		const client = apiClient(parley.url);
+		const { accessToken } = await signUp(client, "bull@example.com");
+		const asked = await client.post<Accepted>("/v1/questions", { question: "Via Redis?" }, { token: accessToken });
+		expect(asked.status).toBe(202);
+		expect(await waitForQuestion(client, asked.body.id, accessToken)).toMatchObject({
+			status: "answered",
+			attempts: 1,
+		});
 	});
 });
