@@ -138,6 +138,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
 				"ratelimit",
 				"ratelimit-policy",
 				"idempotent-replayed",
+				"location",
 			],
 		});
 	}
