@@ -21,24 +21,29 @@ import { authRoutes } from "./http/routes/auth-routes.js";
 import { chatRoutes } from "./http/routes/chat-routes.js";
 import { conversationRoutes } from "./http/routes/conversation-routes.js";
 import { documentRoutes } from "./http/routes/document-routes.js";
+import { eventRoutes } from "./http/routes/event-routes.js";
 import { memoryRoutes } from "./http/routes/memory-routes.js";
 import { openAiRoutes } from "./http/routes/openai-routes.js";
 import { opsRoutes } from "./http/routes/ops-routes.js";
 import { promptRoutes } from "./http/routes/prompt-routes.js";
 import { providerKeyRoutes } from "./http/routes/provider-key-routes.js";
+import { questionRoutes } from "./http/routes/question-routes.js";
 import { usageRoutes } from "./http/routes/usage-routes.js";
 import { userRoutes } from "./http/routes/user-routes.js";
 import { routingHeaderNames } from "./http/routing-headers.js";
 import type { ModelRouter } from "./llm/model-router.js";
 import type { MemoryService } from "./memory/memory-service.js";
+import type { Notifier } from "./notify/notifier-port.js";
 import type { Metrics } from "./observability/metrics.js";
 import type { ProviderKeyService } from "./provider-keys/provider-key-service.js";
+import type { QuestionService } from "./questions/question-service.js";
 import type { DocumentService } from "./rag/document-service-types.js";
 import type { RateLimitStore } from "./ratelimit/rate-limit-port.js";
 import { createRateLimitPolicy } from "./ratelimit/rate-limit-rules.js";
 import type { Store } from "./store/store-port.js";
 import type { UsageService } from "./usage/usage-service.js";
 import type { UserService } from "./users/user-service.js";
+import { liveSocketRoutes } from "./ws/live-socket-routes.js";
 
 /** Everything the HTTP app needs, built by runtime.ts (or by a test). */
 export interface AppDependencies {
@@ -59,6 +64,10 @@ export interface AppDependencies {
 	completions: CompletionsService;
 	memory: MemoryService;
 	documents: DocumentService;
+	/** Async questions (POST /v1/questions). */
+	questions: QuestionService;
+	/** Live events to users' WebSocket and SSE connections: in-process, or Redis pub/sub. */
+	notifier: Notifier;
 	/** Counters of the rate limits: in-process, or Redis when REDIS_URL is set. */
 	rateLimits: RateLimitStore;
 	usage: UsageService;
@@ -135,6 +144,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
 				"ratelimit",
 				"ratelimit-policy",
 				"idempotent-replayed",
+				"location",
 			],
 		});
 	}
@@ -177,13 +187,23 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
 	);
 	await app.register(providerKeyRoutes({ providerKeys: dependencies.providerKeys }));
 	await app.register(chatRoutes({ chat: dependencies.chat, users: dependencies.users }));
-	await app.register(promptRoutes({ chat: dependencies.chat, prompts: dependencies.prompts }));
+	await app.register(
+		promptRoutes({ chat: dependencies.chat, prompts: dependencies.prompts, notifier: dependencies.notifier }),
+	);
+	await app.register(questionRoutes({ questions: dependencies.questions }));
+	const live = { authenticator: dependencies.authenticator, notifier: dependencies.notifier, metrics };
+	await app.register(eventRoutes(live));
+	await app.register(liveSocketRoutes(live));
 	await app.register(conversationRoutes({ conversations: dependencies.conversations }));
 	await app.register(usageRoutes({ usage: dependencies.usage }));
 	await app.register(memoryRoutes({ memory: dependencies.memory }));
 	await app.register(openAiRoutes({ completions: dependencies.completions, models: dependencies.models }));
 	await app.register(
-		documentRoutes({ documents: dependencies.documents, maxDocumentBytes: config.documents.maxBytes }),
+		documentRoutes({
+			documents: dependencies.documents,
+			maxDocumentBytes: config.documents.maxBytes,
+			notifier: dependencies.notifier,
+		}),
 	);
 	return app;
 }

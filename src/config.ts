@@ -181,6 +181,12 @@ const environmentSchema = z.object({
 			.optional(),
 	),
 	REDIS_KEY_PREFIX: z.string().default("parley:"),
+	QUEUE_BACKEND: z.enum(["embedded", "bullmq"]).optional(),
+	WORKER_IN_PROCESS: booleanString.optional(),
+	WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
+	QUESTION_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(3),
+	QUESTION_RETRY_DELAY_MS: nonNegativeInteger(2000),
+	QUEUE_LEASE_MS: z.coerce.number().int().min(200).default(30_000),
 	RATE_LIMIT_ENABLED: booleanString.default(true),
 	RATE_LIMIT_PER_MINUTE: nonNegativeInteger(60),
 	RATE_LIMIT_AUTH_PER_MINUTE: nonNegativeInteger(10),
@@ -249,6 +255,7 @@ function toConfig(environment: z.output<typeof environmentSchema>) {
 		trustProxy: environment.TRUST_PROXY,
 		metricsEnabled: environment.METRICS_ENABLED,
 		redis: environment.REDIS_URL ? { url: environment.REDIS_URL, keyPrefix: environment.REDIS_KEY_PREFIX } : undefined,
+		queue: queueSettings(environment),
 		rateLimits: {
 			enabled: environment.RATE_LIMIT_ENABLED,
 			perMinute: environment.RATE_LIMIT_PER_MINUTE,
@@ -398,6 +405,22 @@ function toConfig(environment: z.output<typeof environmentSchema>) {
 	};
 }
 
+/** Where question jobs wait, and whether this process answers them. */
+function queueSettings(environment: z.output<typeof environmentSchema>) {
+	const backend: "embedded" | "bullmq" = environment.QUEUE_BACKEND ?? (environment.REDIS_URL ? "bullmq" : "embedded");
+	return {
+		backend,
+		/** Embedded: always (the API process is the worker). BullMQ: only when asked; `parley worker` otherwise. */
+		workerInProcess: backend === "embedded" || (environment.WORKER_IN_PROCESS ?? false),
+		concurrency: environment.WORKER_CONCURRENCY,
+		maxAttempts: environment.QUESTION_MAX_ATTEMPTS,
+		/** First retry delay; doubles per attempt. */
+		backoffMs: environment.QUESTION_RETRY_DELAY_MS,
+		/** How long a dead worker's job stays taken before another worker gets it. */
+		leaseMs: environment.QUEUE_LEASE_MS,
+	};
+}
+
 /** The embedder's model and vector size; dimensions stay undefined when Parley cannot know them (a problem, see below). */
 function retrievalEmbedder(environment: z.output<typeof environmentSchema>) {
 	const provider: EmbedderName = environment.EMBEDDER;
@@ -460,6 +483,9 @@ function productionProblems(config: Config, environment: z.output<typeof environ
 	}
 	if (environment.PARLEY_MASTER_KEY_ID && !environment.PARLEY_MASTER_KEY) {
 		problems.push("PARLEY_MASTER_KEY_ID: names PARLEY_MASTER_KEY, which is not set");
+	}
+	if (config.queue.backend === "bullmq" && !config.redis) {
+		problems.push("QUEUE_BACKEND: bullmq needs REDIS_URL");
 	}
 	if (config.cors.credentials && config.cors.origins.includes("*")) {
 		problems.push("CORS_ORIGINS: '*' cannot be combined with CORS_CREDENTIALS=true");

@@ -104,6 +104,16 @@ export const errorCatalogue = {
 		title: "The model provider is rate limiting or overloaded",
 		retryable: true,
 	},
+	queue_unavailable: {
+		status: 503,
+		title: "The question queue cannot take jobs right now",
+		retryable: true,
+	},
+	notifications_unavailable: {
+		status: 503,
+		title: "Live notifications cannot be delivered right now",
+		retryable: true,
+	},
 	provider_timeout: { status: 504, title: "The model provider timed out", retryable: true },
 } as const satisfies Record<string, ErrorDefinition>;
 

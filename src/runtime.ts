@@ -25,6 +25,7 @@ import { createMetrics } from "./observability/metrics.js";
 import { createLocalKeyWrapper } from "./provider-keys/key-wrapper.js";
 import { loadMasterKeys } from "./provider-keys/master-keys.js";
 import { createProviderKeyService } from "./provider-keys/provider-key-service.js";
+import { createQuestionParts } from "./questions/question-runtime.js";
 import { createEmbedder } from "./rag/create-embedder.js";
 import { seedDemoKnowledge } from "./rag/demo-knowledge/seed-demo-knowledge.js";
 import { createDocumentService } from "./rag/document-service.js";
@@ -49,6 +50,8 @@ export interface RuntimeOverrides {
 	logDestination?: DestinationStream | undefined;
 	/** Replace provider adapters (tests). */
 	adapters?: Map<string, LanguageModelAdapter> | undefined;
+	/** "worker" (`parley worker`) always works the question queue; "api" only per QUEUE_BACKEND/WORKER_IN_PROCESS. */
+	role?: "api" | "worker" | undefined;
 }
 
 /** The composition root: every service built once, from the validated configuration. */
@@ -159,6 +162,27 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
 		const topK = config.retrieval.topK;
 		const budgets = createBudgetService({ store, settings: config.budgets });
 		const meter = createUsageMeter({ store, budgets, prices: createPriceTable(config.llm.prices) });
+		const chat = createChatService({
+			store,
+			models,
+			usage: meter,
+			grounding,
+			memory: config.memory.extraction === "off" ? undefined : memory,
+			providerKeys,
+			defaultTopK: topK,
+			responseCache,
+		});
+		const questionParts = createQuestionParts({
+			config,
+			store,
+			chat,
+			models,
+			metrics,
+			logger,
+			redis,
+			runWorker: overrides.role === "worker" || config.queue.workerInProcess,
+			providerKeys,
+		});
 		const dependencies: AppDependencies = {
 			config,
 			logger,
@@ -170,16 +194,9 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
 			auth,
 			users,
 			apiKeys,
-			chat: createChatService({
-				store,
-				models,
-				usage: meter,
-				grounding,
-				memory: config.memory.extraction === "off" ? undefined : memory,
-				providerKeys,
-				defaultTopK: topK,
-				responseCache,
-			}),
+			chat,
+			questions: questionParts.questions,
+			notifier: questionParts.notifier,
 			conversations: createConversationService({ store }),
 			completions: createCompletionsService({
 				store,
@@ -207,6 +224,8 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
 		return {
 			dependencies,
 			async close() {
+				// Running question jobs finish (and store their outcome) before anything closes.
+				await questionParts.close();
 				// Memories being learnt from the last messages are written before the store closes.
 				await memory.idle();
 				await models.close();

@@ -6,6 +6,7 @@ import { migrateCommand } from "./migrate-command.js";
 import { reindexCommand } from "./reindex-command.js";
 import { formatRotation, rotateMasterKeyCommand } from "./rotate-master-key-command.js";
 import { tokenCommand } from "./token-command.js";
+import { workerCommand } from "./worker-command.js";
 
 const usage = `Usage: parley <command> [options]
 
@@ -18,6 +19,8 @@ Commands:
   rotate-master-key                                          re-wrap users' stored provider keys under the current
                                                              master key (PARLEY_MASTER_KEY; without it a new key
                                                              is generated into DATA_DIR first)
+  worker [--concurrency <n>]                                 answer queued questions (QUEUE_BACKEND); serves only
+                                                             /v1/health, /v1/ready and /metrics on PORT
   ingest <files or folders…> [--collection <name>] [--user <email>] [--shared]
                                                              add documents (.txt .md .html .pdf .json .csv) to a
                                                              user's collection, or with --shared to a shared one
@@ -32,6 +35,15 @@ async function main(argv: string[]): Promise<number> {
 	}
 	const config = loadConfig();
 	switch (command) {
+		case "worker": {
+			const { values } = parseArgs({ args: rest, options: { concurrency: { type: "string" } }, strict: true });
+			const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
+			if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256)) {
+				console.error("parley worker: --concurrency must be an integer from 1 to 256");
+				return 64;
+			}
+			return workerCommand(concurrency === undefined ? config : { ...config, queue: { ...config.queue, concurrency } });
+		}
 		case "token": {
 			const { values } = parseArgs({
 				args: rest,

@@ -8,6 +8,8 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
 	const registry = new Registry();
 	if (options.collectProcessMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: "parley_" });
 
+	/** Set by the composition root once the queue exists; read at scrape time. */
+	const queueDepthSource: { read?: () => Promise<{ waiting: number; active: number; deadLettered: number }> } = {};
 	const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
 	return {
@@ -89,6 +91,43 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
 			name: "parley_llm_circuit_transitions_total",
 			help: "Circuit breaker state changes per provider and model",
 			labelNames: ["provider", "model", "state"] as const,
+			registers: [registry],
+		}),
+		questionJobs: new Counter({
+			name: "parley_question_jobs_total",
+			help: "Question deliveries handled by workers of this process, by outcome: answered, retried, failed, dead_lettered, skipped (already done)",
+			labelNames: ["outcome"] as const,
+			registers: [registry],
+		}),
+		questionJobDuration: new Histogram({
+			name: "parley_question_job_duration_seconds",
+			help: "Time from a question's creation to its answer or final failure",
+			labelNames: ["outcome"] as const,
+			buckets: latencyBuckets,
+			registers: [registry],
+		}),
+		queueDepth: new Gauge({
+			name: "parley_queue_jobs",
+			help: "Jobs of the question queue by state (waiting, active, dead_lettered), read at scrape time",
+			labelNames: ["state"] as const,
+			registers: [registry],
+			async collect() {
+				if (!queueDepthSource.read) return;
+				try {
+					const counts = await queueDepthSource.read();
+					this.labels("waiting").set(counts.waiting);
+					this.labels("active").set(counts.active);
+					this.labels("dead_lettered").set(counts.deadLettered);
+				} catch {
+					// A queue that cannot be counted right now leaves the last values.
+				}
+			},
+		}),
+		queueDepthSource,
+		liveConnections: new Gauge({
+			name: "parley_live_connections",
+			help: "Open live-notification connections on this process, by transport (websocket, sse)",
+			labelNames: ["transport"] as const,
 			registers: [registry],
 		}),
 	};

@@ -4,6 +4,7 @@ import type { KnowledgeRepository } from "./knowledge-port.js";
 import type { MemoryRepository } from "./memory-port.js";
 import type { Page, PageRequest } from "./page.js";
 import type { ProviderKeyRepository } from "./provider-key-port.js";
+import type { JobRepository, QuestionRepository } from "./question-port.js";
 import type { BudgetRepository, UsageRepository } from "./usage-port.js";
 
 /**
@@ -155,7 +156,7 @@ export interface ConversationRecord extends TokenCounts {
 	updatedAt: number;
 }
 
-export type InteractionEndpoint = "chat" | "generate" | "completions" | "prompts";
+export type InteractionEndpoint = "chat" | "generate" | "completions" | "prompts" | "questions";
 
 /**
  * One call to a model on behalf of a user: the ledger row for usage accounting, and, when it
@@ -256,6 +257,10 @@ export interface Store {
 	readonly usage: UsageRepository;
 	/** Per-user budget overrides (store/usage-port.ts). */
 	readonly budgets: BudgetRepository;
+	/** Async questions (store/question-port.ts). */
+	readonly questions: QuestionRepository;
+	/** Durable jobs of the embedded queue (store/question-port.ts). */
+	readonly jobs: JobRepository;
 	/** Applies pending migrations; idempotent. */
 	migrate(): Promise<void>;
 	/** Throws when the backend cannot answer a trivial query. */

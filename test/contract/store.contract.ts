@@ -5,6 +5,7 @@ import { describeApiKeyContract, describeRefreshTokenContract } from "./store/cr
 import { describeInteractionContract } from "./store/interactions.contract.js";
 import { describeIsolationContract } from "./store/isolation.contract.js";
 import { describeProviderKeyContract } from "./store/provider-keys.contract.js";
+import { describeQuestionContract } from "./store/questions.contract.js";
 import { describeUsageContract } from "./store/usage.contract.js";
 import { describeUserContract } from "./store/users.contract.js";
 
@@ -46,5 +47,6 @@ export function describeStoreContract(name: string, createFreshStore: () => Prom
 		describeInteractionContract(store);
 		describeIsolationContract(store);
 		describeUsageContract(store);
+		describeQuestionContract(store);
 	});
 }

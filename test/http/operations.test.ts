@@ -101,6 +101,12 @@ describe("operations endpoints", () => {
 			"/v1/documents/{id}",
 			"/v1/search",
 			"/v1/collections",
+			"/v1/questions",
+			"/v1/questions/{id}",
+			"/v1/questions/session/{session_id}",
+			"/v1/admin/questions/dead-letter",
+			"/v1/admin/questions/{id}/retry",
+			"/v1/events",
 		]) {
 			expect(documented).toContain(path);
 		}

@@ -16,12 +16,30 @@ export interface ServerProcess {
 	output(): string;
 	/** SIGTERM, then SIGKILL after 5 s; resolves with the exit code. */
 	stop(): Promise<number | null>;
+	/** SIGKILL at once, as a crash would; resolves once the process is gone. */
+	kill(): Promise<void>;
 }
 
 /** The real entry point (src/server.ts) as its own Node process, on 127.0.0.1 and a free port. */
-export async function startServerProcess(environment: Record<string, string>): Promise<ServerProcess> {
+export function startServerProcess(environment: Record<string, string>): Promise<ServerProcess> {
+	return startProcess(["src/server.ts"], "Parley is listening", environment);
+}
+
+/** `parley worker` (src/cli/parley.ts) as its own Node process; it serves health and metrics on a free port. */
+export function startWorkerProcess(
+	environment: Record<string, string>,
+	extraArguments: string[] = [],
+): Promise<ServerProcess> {
+	return startProcess(["src/cli/parley.ts", "worker", ...extraArguments], "Parley worker is listening", environment);
+}
+
+async function startProcess(
+	entry: string[],
+	readyText: string,
+	environment: Record<string, string>,
+): Promise<ServerProcess> {
 	const port = await freePort();
-	const child = spawn(process.execPath, ["--import", "tsx", "src/server.ts"], {
+	const child = spawn(process.execPath, ["--import", "tsx", ...entry], {
 		env: {
 			...process.env,
 			NODE_ENV: "development",
@@ -54,7 +72,7 @@ export async function startServerProcess(environment: Record<string, string>): P
 		await new Promise<void>((resolve, reject) => {
 			const timer = setTimeout(() => reject(new Error(`no start within 30 s: ${output}`)), 30_000);
 			const check = () => {
-				if (output.includes("Parley is listening")) {
+				if (output.includes(readyText)) {
 					clearTimeout(timer);
 					resolve();
 				}
@@ -69,5 +87,11 @@ export async function startServerProcess(environment: Record<string, string>): P
 		await stop();
 		throw error;
 	}
-	return { url: `http://127.0.0.1:${port}`, child, output: () => output, stop };
+	const kill = async () => {
+		if (child.exitCode === null && child.signalCode === null) {
+			child.kill("SIGKILL");
+			await exited;
+		}
+	};
+	return { url: `http://127.0.0.1:${port}`, child, output: () => output, stop, kill };
 }

@@ -12,6 +12,22 @@ describe("configuration", () => {
 		expect(config.host).toBe("127.0.0.1");
 	});
 
+	it("chooses the question queue from REDIS_URL unless QUEUE_BACKEND says", () => {
+		expect(loadConfig({}).queue).toMatchObject({ backend: "embedded", workerInProcess: true });
+		expect(loadConfig({ REDIS_URL: "redis://127.0.0.1:6379" }).queue).toMatchObject({
+			backend: "bullmq",
+			workerInProcess: false,
+		});
+		expect(loadConfig({ REDIS_URL: "redis://127.0.0.1:6379", WORKER_IN_PROCESS: "true" }).queue.workerInProcess).toBe(
+			true,
+		);
+		expect(loadConfig({ REDIS_URL: "redis://127.0.0.1:6379", QUEUE_BACKEND: "embedded" }).queue.backend).toBe(
+			"embedded",
+		);
+		expect(() => loadConfig({ QUEUE_BACKEND: "bullmq" })).toThrow(/QUEUE_BACKEND: bullmq needs REDIS_URL/);
+		expect(() => loadConfig({ QUESTION_MAX_ATTEMPTS: "0" })).toThrow(ConfigError);
+	});
+
 	it("detects the provider from whichever key is set", () => {
 		expect(loadConfig({ OPENROUTER_API_KEY: "sk-or" }).llm.provider).toBe("openrouter");
 		expect(loadConfig({ GEMINI_API_KEY: "g" }).llm.provider).toBe("gemini");

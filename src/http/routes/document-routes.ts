@@ -2,6 +2,7 @@ import multipart from "@fastify/multipart";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Principal } from "../../auth/principal.js";
+import type { Notifier } from "../../notify/notifier-port.js";
 import type { DocumentService, IngestInput } from "../../rag/document-service-types.js";
 import { extractDocument, extractProvidedText } from "../../rag/extraction/extract-document.js";
 import { supportedExtensions } from "../../rag/extraction/media-types.js";
@@ -29,6 +30,8 @@ export interface DocumentRouteDependencies {
 	documents: DocumentService;
 	/** DOCUMENT_MAX_BYTES: the largest document accepted, as a file or as JSON text. */
 	maxDocumentBytes: number;
+	/** Announces `document-indexed` on the uploader's live channel. */
+	notifier?: Notifier | undefined;
 }
 
 type JsonBody = z.output<typeof documentJsonBody>;
@@ -48,7 +51,7 @@ what its type says (binary sent as text, a damaged PDF, JSON or CSV that does no
 non-admin writes to a shared collection.`;
 
 export function documentRoutes(dependencies: DocumentRouteDependencies): FastifyPluginAsyncZod {
-	const { documents, maxDocumentBytes } = dependencies;
+	const { documents, maxDocumentBytes, notifier } = dependencies;
 
 	/** Every collection the caller can see, by id: documents and hits name theirs from it. */
 	const visibleCollections = async (principal: Principal) =>
@@ -118,7 +121,12 @@ export function documentRoutes(dependencies: DocumentRouteDependencies): Fastify
 						? await fromForm(request.body as FormBody)
 						: await fromJson(request.body as JsonBody);
 					const record = await documents.ingest(principal, input);
-					return reply.code(201).send(documentRepresentation(record, await visibleCollections(principal)));
+					const representation = documentRepresentation(record, await visibleCollections(principal));
+					// The document is stored and searchable either way; a live channel that is down changes nothing.
+					await notifier
+						?.publish(principal.userId, "document-indexed", { document: representation })
+						.catch((error: unknown) => request.log.warn({ err: error }, "document-indexed not sent"));
+					return reply.code(201).send(representation);
 				},
 			);
 		});

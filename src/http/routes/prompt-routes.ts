@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { ChatService } from "../../chat/chat-service.js";
 import type { PromptLog, SimilarPrompt } from "../../chat/prompt-log.js";
+import type { Notifier } from "../../notify/notifier-port.js";
 import { principalOf } from "../authentication.js";
 import { citationRepresentation, usageOf } from "../representations.js";
 import { citationSchema, generationOptions } from "../schemas/chat-schemas.js";
@@ -14,7 +15,7 @@ const promptBody = z
 			.boolean()
 			.optional()
 			.describe(
-				"Also deliver the answer as a `prompt-message` event on your live channel (with realtime notifications)",
+				"Also deliver the answer as a `prompt-message` event on your live channel (GET /v1/ws, GET /v1/events)",
 			),
 		model: z.string().max(200).optional(),
 		rag: z.boolean().optional(),
@@ -59,8 +60,12 @@ const similarRepresentation = ({ interaction, score }: SimilarPrompt) => ({
 	created_at: iso(interaction.createdAt),
 });
 
-export function promptRoutes(dependencies: { chat: ChatService; prompts: PromptLog }): FastifyPluginAsyncZod {
-	const { chat, prompts } = dependencies;
+export function promptRoutes(dependencies: {
+	chat: ChatService;
+	prompts: PromptLog;
+	notifier: Notifier;
+}): FastifyPluginAsyncZod {
+	const { chat, prompts, notifier } = dependencies;
 	return async (app) => {
 		app.post(
 			"/v1/prompts",
@@ -71,7 +76,8 @@ export function promptRoutes(dependencies: { chat: ChatService; prompts: PromptL
 					summary: "Ask a question and log the prompt (Prompt Service)",
 					description:
 						"Answers like /v1/generate and records the prompt so that GET /v1/prompts/similar can find it. " +
-						"`websocket: true` is accepted; delivery on the live channel comes with realtime notifications.",
+						"With `websocket: true` the answer is also sent as a `prompt-message` event to your live connections " +
+						"(GET /v1/ws, GET /v1/events).",
 					body: promptBody,
 					response: { 201: promptResponse, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 429, 502, 503, 504) },
 				},
@@ -87,7 +93,7 @@ export function promptRoutes(dependencies: { chat: ChatService; prompts: PromptL
 					...generationOptions(body),
 				});
 				await prompts.add(principal, { id: turn.interactionId, prompt: turn.prompt, endpoint: "prompts" });
-				return reply.code(201).send({
+				const representation = {
 					id: turn.interactionId,
 					prompt: turn.prompt,
 					response: turn.response,
@@ -96,7 +102,14 @@ export function promptRoutes(dependencies: { chat: ChatService; prompts: PromptL
 					citations: turn.citations.map(citationRepresentation),
 					websocket: body.websocket ?? false,
 					created_at: iso(turn.createdAt),
-				});
+				};
+				if (body.websocket) {
+					// The answer is already stored and returned; a live channel that is down must not fail the request.
+					await notifier
+						.publish(principal.userId, "prompt-message", { prompt: representation })
+						.catch((error: unknown) => request.log.warn({ err: error }, "prompt-message not sent"));
+				}
+				return reply.code(201).send(representation);
 			},
 		);
 

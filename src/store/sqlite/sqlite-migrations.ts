@@ -4,6 +4,7 @@ import { type Migration, type MigrationProvider, Migrator } from "kysely/migrati
 import { knowledgeMigration } from "./sqlite-knowledge-migrations.js";
 import { memoriesMigration } from "./sqlite-memory-migrations.js";
 import { providerKeysMigration } from "./sqlite-provider-key-migrations.js";
+import { questionsMigration } from "./sqlite-question-migrations.js";
 import { usageAndBudgetsMigration } from "./sqlite-usage-migrations.js";
 
 /**
@@ -203,6 +204,8 @@ export const sqliteMigrations: Readonly<Record<string, Migration>> = {
 			await sql`CREATE INDEX response_cache_expiry ON response_cache (expires_at)`.execute(database);
 		},
 	},
+
+	"0009_questions": questionsMigration,
 };
 
 /**

@@ -5,10 +5,12 @@ import { ensureDatabaseDirectory } from "./sqlite-config.js";
 import { createSqliteConversationRepository } from "./sqlite-conversation-repository.js";
 import { createSqliteIdempotencyRepository } from "./sqlite-idempotency-repository.js";
 import { createSqliteInteractionRepository } from "./sqlite-interaction-repository.js";
+import { createSqliteJobRepository } from "./sqlite-job-repository.js";
 import { createSqliteKnowledgeRepository } from "./sqlite-knowledge-repository.js";
 import { createSqliteMemoryRepository } from "./sqlite-memory-repository.js";
 import { migrateSqliteDatabase } from "./sqlite-migrations.js";
 import { createSqliteProviderKeyRepository } from "./sqlite-provider-key-repository.js";
+import { createSqliteQuestionRepository } from "./sqlite-question-repository.js";
 import { createSqliteRefreshTokenRepository } from "./sqlite-refresh-token-repository.js";
 import { createSqliteResponseCacheRepository } from "./sqlite-response-cache-repository.js";
 import { createSqliteBudgetRepository, createSqliteUsageRepository } from "./sqlite-usage-repository.js";
@@ -49,6 +51,8 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
 		memories: createSqliteMemoryRepository(dependencies),
 		idempotency: createSqliteIdempotencyRepository(dependencies),
 		responseCache: createSqliteResponseCacheRepository(dependencies),
+		questions: createSqliteQuestionRepository(dependencies),
+		jobs: createSqliteJobRepository(dependencies),
 
 		async migrate() {
 			// Exclusive: the migration keeps a transaction open across awaits, which a batch of

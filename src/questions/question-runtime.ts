@@ -1,0 +1,98 @@
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import type { ChatService } from "../chat/chat-service.js";
+import type { Config } from "../config.js";
+import type { ModelRouter } from "../llm/model-router.js";
+import { createMemoryNotifier } from "../notify/memory-notifier.js";
+import type { Notifier } from "../notify/notifier-port.js";
+import { createRedisNotifier } from "../notify/redis-notifier.js";
+import type { Metrics } from "../observability/metrics.js";
+import type { ProviderCredentialSource } from "../provider-keys/provider-key-service.js";
+import { createBullmqQueue } from "../queue/bullmq/bullmq-queue.js";
+import { createEmbeddedQueue } from "../queue/embedded/embedded-queue.js";
+import type { JobQueue } from "../queue/queue-port.js";
+import type { Store } from "../store/store-port.js";
+import { createQuestionService, type QuestionService } from "./question-service.js";
+import { createQuestionWorker } from "./question-worker.js";
+
+export const questionQueueName = "questions";
+
+export interface QuestionParts {
+	notifier: Notifier;
+	queue: JobQueue;
+	questions: QuestionService;
+	/** Stops the worker (running jobs finish), then releases the queue and the notifier. */
+	close(): Promise<void>;
+}
+
+/**
+ * Wires async questions for the composition root: the notifier (Redis pub/sub when REDIS_URL is
+ * set), the queue of QUEUE_BACKEND, the service, and, when this process works the queue, the
+ * worker.
+ */
+export function createQuestionParts(options: {
+	config: Config;
+	store: Store;
+	chat: ChatService;
+	models: ModelRouter;
+	metrics: Metrics;
+	logger: Logger;
+	redis: Redis | undefined;
+	runWorker: boolean;
+	providerKeys?: ProviderCredentialSource | undefined;
+}): QuestionParts {
+	const { config, store, logger, metrics } = options;
+	const redisConfig = config.redis;
+	const notifier =
+		options.redis && redisConfig
+			? createRedisNotifier({
+					publisher: options.redis,
+					url: redisConfig.url,
+					keyPrefix: redisConfig.keyPrefix,
+					logger,
+				})
+			: createMemoryNotifier();
+	const settings = config.queue;
+	const queue =
+		settings.backend === "bullmq" && redisConfig
+			? createBullmqQueue({
+					url: redisConfig.url,
+					keyPrefix: redisConfig.keyPrefix,
+					queue: questionQueueName,
+					settings,
+					logger,
+				})
+			: createEmbeddedQueue({ jobs: store.jobs, queue: questionQueueName, settings, logger });
+	metrics.queueDepthSource.read = () => queue.counts();
+	if (options.runWorker) {
+		const worker = createQuestionWorker({
+			questions: store.questions,
+			users: store.users,
+			chat: options.chat,
+			notifier,
+			metrics,
+			logger,
+		});
+		queue.startWorker({
+			handler: worker.handle,
+			onDeadLetter: worker.onDeadLetter,
+			concurrency: settings.concurrency,
+		});
+		logger.info({ backend: queue.backend, concurrency: settings.concurrency }, "question worker started");
+	}
+	return {
+		notifier,
+		queue,
+		questions: createQuestionService({
+			questions: store.questions,
+			queue,
+			models: options.models,
+			providerKeys: options.providerKeys,
+			logger,
+		}),
+		async close() {
+			await queue.close();
+			await notifier.close();
+		},
+	};
+}
