@@ -30,11 +30,13 @@ import { providerKeyRoutes } from "./http/routes/provider-key-routes.js";
 import { questionRoutes } from "./http/routes/question-routes.js";
 import { usageRoutes } from "./http/routes/usage-routes.js";
 import { userRoutes } from "./http/routes/user-routes.js";
+import { webhookRoutes } from "./http/routes/webhook-routes.js";
 import { routingHeaderNames } from "./http/routing-headers.js";
 import type { ModelRouter } from "./llm/model-router.js";
 import type { MemoryService } from "./memory/memory-service.js";
 import type { Notifier } from "./notify/notifier-port.js";
 import type { Metrics } from "./observability/metrics.js";
+import type { ReadinessCheck } from "./observability/readiness.js";
 import type { ProviderKeyService } from "./provider-keys/provider-key-service.js";
 import type { QuestionService } from "./questions/question-service.js";
 import type { DocumentService } from "./rag/document-service-types.js";
@@ -43,6 +45,8 @@ import { createRateLimitPolicy } from "./ratelimit/rate-limit-rules.js";
 import type { Store } from "./store/store-port.js";
 import type { UsageService } from "./usage/usage-service.js";
 import type { UserService } from "./users/user-service.js";
+import type { WebhookDispatcher } from "./webhooks/webhook-dispatcher.js";
+import type { WebhookService } from "./webhooks/webhook-service.js";
 import { liveSocketRoutes } from "./ws/live-socket-routes.js";
 
 /** Everything the HTTP app needs, built by runtime.ts (or by a test). */
@@ -71,6 +75,11 @@ export interface AppDependencies {
 	/** Counters of the rate limits: in-process, or Redis when REDIS_URL is set. */
 	rateLimits: RateLimitStore;
 	usage: UsageService;
+	/** Users' webhooks, and the delivery of live events to them. */
+	webhooks: WebhookService;
+	webhookDispatcher: WebhookDispatcher;
+	/** Dependencies /v1/ready reports beyond storage and models (Redis, the queue). */
+	readiness: ReadinessCheck[];
 }
 
 /**
@@ -173,6 +182,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
 		opsRoutes({
 			store: dependencies.store,
 			models: dependencies.models,
+			readiness: dependencies.readiness,
 			metrics: config.metricsEnabled ? metrics : undefined,
 		}),
 	);
@@ -194,6 +204,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
 	const live = { authenticator: dependencies.authenticator, notifier: dependencies.notifier, metrics };
 	await app.register(eventRoutes(live));
 	await app.register(liveSocketRoutes(live));
+	await app.register(webhookRoutes({ webhooks: dependencies.webhooks, dispatcher: dependencies.webhookDispatcher }));
 	await app.register(conversationRoutes({ conversations: dependencies.conversations }));
 	await app.register(usageRoutes({ usage: dependencies.usage }));
 	await app.register(memoryRoutes({ memory: dependencies.memory }));

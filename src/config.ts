@@ -208,6 +208,11 @@ const environmentSchema = z.object({
 	IDEMPOTENCY_LOCK_SECONDS: positiveInteger(600),
 	DOCUMENT_MAX_BYTES: positiveInteger(10 * 1_048_576),
 	DEMO_KNOWLEDGE: booleanString.default(true),
+	WEBHOOK_ALLOWED_HOSTS: commaList,
+	WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
+	WEBHOOK_RETRY_DELAY_MS: nonNegativeInteger(5000),
+	WEBHOOK_TIMEOUT_MS: positiveInteger(10_000),
+	WEBHOOK_DISABLE_AFTER_FAILURES: positiveInteger(20),
 });
 
 export type EnvironmentInput = z.input<typeof environmentSchema>;
@@ -312,6 +317,16 @@ function toConfig(environment: z.output<typeof environmentSchema>) {
 			adminEmails: environment.ADMIN_EMAILS.map((email) => email.toLowerCase()),
 			requireApiKey: environment.REQUIRE_API_KEY,
 			staticApiKeys,
+		},
+		webhooks: {
+			/** Hosts (as written in URLs) that may be private, loopback or link-local addresses. */
+			allowedHosts: new Set(
+				environment.WEBHOOK_ALLOWED_HOSTS.map((host) => host.toLowerCase().replace(/^\[(.*)\]$/, "$1")),
+			),
+			maxAttempts: environment.WEBHOOK_MAX_ATTEMPTS,
+			retryDelayMs: environment.WEBHOOK_RETRY_DELAY_MS,
+			timeoutMs: environment.WEBHOOK_TIMEOUT_MS,
+			disableAfterFailures: environment.WEBHOOK_DISABLE_AFTER_FAILURES,
 		},
 		/** Users' own provider keys (bring your own key), encrypted at rest under a master key. */
 		providerKeys: {

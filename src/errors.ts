@@ -52,6 +52,17 @@ export const errorCatalogue = {
 		title: "Your stored provider key cannot be decrypted; store it again",
 		retryable: false,
 	},
+	webhook_target_refused: {
+		status: 422,
+		title:
+			"The webhook URL points at an address Parley may not call (private, loopback, link-local) or does not resolve",
+		retryable: false,
+	},
+	webhook_limit_reached: {
+		status: 409,
+		title: "You have as many webhooks as allowed; delete one first",
+		retryable: false,
+	},
 	forbidden: { status: 403, title: "You may not do this", retryable: false },
 	not_found: { status: 404, title: "The resource does not exist", retryable: false },
 	route_not_found: { status: 404, title: "No such route", retryable: false },

@@ -22,6 +22,8 @@ import { createMemoryModelSource, memoryModelReferences } from "./memory/memory-
 import { createMemoryService } from "./memory/memory-service.js";
 import { createLogger } from "./observability/logger.js";
 import { createMetrics } from "./observability/metrics.js";
+import type { ReadinessCheck } from "./observability/readiness.js";
+import { withinTime } from "./observability/readiness.js";
 import { createLocalKeyWrapper } from "./provider-keys/key-wrapper.js";
 import { loadMasterKeys } from "./provider-keys/master-keys.js";
 import { createProviderKeyService } from "./provider-keys/provider-key-service.js";
@@ -39,6 +41,9 @@ import { createPriceTable } from "./usage/price-table.js";
 import { createUsageMeter } from "./usage/usage-meter.js";
 import { createUsageService } from "./usage/usage-service.js";
 import { createUserService } from "./users/user-service.js";
+import { createWebhookDispatcher } from "./webhooks/webhook-dispatcher.js";
+import { createWebhookHttp } from "./webhooks/webhook-http.js";
+import { createWebhookService } from "./webhooks/webhook-service.js";
 
 export interface Runtime {
 	dependencies: AppDependencies;
@@ -75,9 +80,10 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
 			configured: config.providerKeys,
 			dataDirectory: config.dataDirectory,
 		});
+		const keyWrapper = createLocalKeyWrapper(masterKeys);
 		const providerKeys = createProviderKeyService({
 			store,
-			wrapper: createLocalKeyWrapper(masterKeys),
+			wrapper: keyWrapper,
 			required: config.providerKeys.required,
 			serverOpenAiCompatibleBaseUrl: config.llm.openaiCompatible !== undefined,
 			logger,
@@ -172,6 +178,17 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
 			defaultTopK: topK,
 			responseCache,
 		});
+		const webhookPolicy = { allowedHosts: config.webhooks.allowedHosts };
+		// Webhook secrets use the provider keys' envelope and master key: one key to keep and rotate.
+		const webhooks = createWebhookService({ webhooks: store.webhooks, wrapper: keyWrapper, policy: webhookPolicy });
+		const webhookDispatcher = createWebhookDispatcher({
+			webhooks: store.webhooks,
+			service: webhooks,
+			http: createWebhookHttp({ policy: webhookPolicy, timeoutMs: config.webhooks.timeoutMs }),
+			settings: config.webhooks,
+			metrics,
+			logger,
+		});
 		const questionParts = createQuestionParts({
 			config,
 			store,
@@ -182,8 +199,33 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
 			redis,
 			runWorker: overrides.role === "worker" || config.queue.workerInProcess,
 			providerKeys,
+			onPublished: webhookDispatcher.dispatch,
 		});
+		if (redis) metrics.redisStatusSource.read = () => redis.status === "ready";
+		const readiness: ReadinessCheck[] = [
+			{
+				name: "queue",
+				required: true,
+				check: async () => {
+					const counts = await withinTime(questionParts.queue.counts(), 2000, "the question queue");
+					return `${questionParts.queue.backend}: ${counts.waiting} waiting, ${counts.active} active`;
+				},
+			},
+		];
+		if (redis) {
+			readiness.unshift({
+				name: "redis",
+				required: true,
+				check: async () => {
+					await withinTime(redis.ping(), 2000, "Redis");
+					return undefined;
+				},
+			});
+		}
 		const dependencies: AppDependencies = {
+			readiness,
+			webhooks,
+			webhookDispatcher,
 			config,
 			logger,
 			metrics,
@@ -226,6 +268,8 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
 			async close() {
 				// Running question jobs finish (and store their outcome) before anything closes.
 				await questionParts.close();
+				// After the worker: its last answers' events are delivered (or their retries given up) first.
+				await webhookDispatcher.close();
 				// Memories being learnt from the last messages are written before the store closes.
 				await memory.idle();
 				await models.close();

@@ -13,12 +13,12 @@ import { createRuntime } from "../runtime.js";
  */
 export async function workerCommand(config: Config): Promise<number> {
 	const runtime = await createRuntime(config, { role: "worker" });
-	const { logger, store, models, metrics } = runtime.dependencies;
+	const { logger, store, models, metrics, readiness } = runtime.dependencies;
 	const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, disableRequestLogging: true });
 	app.setValidatorCompiler(validatorCompiler);
 	app.setSerializerCompiler(serializerCompiler);
 	registerErrorHandling(app);
-	await app.register(opsRoutes({ store, models, metrics: config.metricsEnabled ? metrics : undefined }));
+	await app.register(opsRoutes({ store, models, readiness, metrics: config.metricsEnabled ? metrics : undefined }));
 	try {
 		await app.listen({ host: config.host, port: config.port });
 	} catch (error) {

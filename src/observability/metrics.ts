@@ -9,6 +9,8 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
 	if (options.collectProcessMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: "parley_" });
 
 	/** Set by the composition root once the queue exists; read at scrape time. */
+	/** Set by the composition root when REDIS_URL is set: whether the shared connection is ready. */
+	const redisStatusSource: { read?: () => boolean } = {};
 	const queueDepthSource: { read?: () => Promise<{ waiting: number; active: number; deadLettered: number }> } = {};
 	const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
@@ -130,6 +132,27 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
 			labelNames: ["transport"] as const,
 			registers: [registry],
 		}),
+		webhookDeliveries: new Counter({
+			name: "parley_webhook_deliveries_total",
+			help: "Webhook deliveries finished by this process, by outcome: succeeded, failed (every attempt used, or a permanent refusal), abandoned (a retry dropped at shutdown)",
+			labelNames: ["outcome"] as const,
+			registers: [registry],
+		}),
+		webhookAttempts: new Counter({
+			name: "parley_webhook_attempts_total",
+			help: "Webhook HTTP attempts, by result: succeeded, retry (network error, 429 or 5xx), failed (permanent)",
+			labelNames: ["result"] as const,
+			registers: [registry],
+		}),
+		redisConnected: new Gauge({
+			name: "parley_redis_connected",
+			help: "1 while the shared Redis connection is ready, 0 otherwise; absent without REDIS_URL",
+			registers: [registry],
+			collect() {
+				if (redisStatusSource.read) this.set(redisStatusSource.read() ? 1 : 0);
+			},
+		}),
+		redisStatusSource,
 	};
 }
 

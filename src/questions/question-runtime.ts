@@ -4,7 +4,8 @@ import type { ChatService } from "../chat/chat-service.js";
 import type { Config } from "../config.js";
 import type { ModelRouter } from "../llm/model-router.js";
 import { createMemoryNotifier } from "../notify/memory-notifier.js";
-import type { Notifier } from "../notify/notifier-port.js";
+import type { LiveEvent, Notifier } from "../notify/notifier-port.js";
+import { observePublished } from "../notify/published-events.js";
 import { createRedisNotifier } from "../notify/redis-notifier.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { ProviderCredentialSource } from "../provider-keys/provider-key-service.js";
@@ -40,10 +41,12 @@ export function createQuestionParts(options: {
 	redis: Redis | undefined;
 	runWorker: boolean;
 	providerKeys?: ProviderCredentialSource | undefined;
+	/** Called with each event this process publishes (webhook delivery). */
+	onPublished?: ((event: LiveEvent) => void) | undefined;
 }): QuestionParts {
 	const { config, store, logger, metrics } = options;
 	const redisConfig = config.redis;
-	const notifier =
+	const liveNotifier =
 		options.redis && redisConfig
 			? createRedisNotifier({
 					publisher: options.redis,
@@ -52,6 +55,7 @@ export function createQuestionParts(options: {
 					logger,
 				})
 			: createMemoryNotifier();
+	const notifier = observePublished(liveNotifier, options.onPublished);
 	const settings = config.queue;
 	const queue =
 		settings.backend === "bullmq" && redisConfig

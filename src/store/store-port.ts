@@ -6,6 +6,7 @@ import type { Page, PageRequest } from "./page.js";
 import type { ProviderKeyRepository } from "./provider-key-port.js";
 import type { JobRepository, QuestionRepository } from "./question-port.js";
 import type { BudgetRepository, UsageRepository } from "./usage-port.js";
+import type { WebhookRepository } from "./webhook-port.js";
 
 /**
  * The storage port. Services depend on this interface only; each backend
@@ -261,6 +262,8 @@ export interface Store {
 	readonly questions: QuestionRepository;
 	/** Durable jobs of the embedded queue (store/question-port.ts). */
 	readonly jobs: JobRepository;
+	/** Users' webhooks and their delivery log (store/webhook-port.ts). */
+	readonly webhooks: WebhookRepository;
 	/** Applies pending migrations; idempotent. */
 	migrate(): Promise<void>;
 	/** Throws when the backend cannot answer a trivial query. */

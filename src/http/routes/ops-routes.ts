@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { ModelRouter } from "../../llm/model-router.js";
 import type { Metrics } from "../../observability/metrics.js";
+import type { ReadinessCheck } from "../../observability/readiness.js";
 import type { Store } from "../../store/store-port.js";
 import { version } from "../../version.js";
 import { timestamp } from "../schemas/common.js";
@@ -15,15 +16,36 @@ const healthResponse = z.object({
 
 const readinessResponse = z.object({
 	status: z.enum(["ready", "not_ready"]),
-	checks: z.record(z.string(), z.object({ status: z.enum(["ok", "failing"]), detail: z.string().optional() })),
+	checks: z.record(
+		z.string(),
+		z.object({
+			status: z.enum(["ok", "failing"]),
+			required: z.boolean().describe("Whether a failure makes the process not ready"),
+			detail: z.string().optional(),
+		}),
+	),
 });
+
+type Checks = z.infer<typeof readinessResponse>["checks"];
+
+async function runCheck(checks: Checks, name: string, required: boolean, check: () => Promise<string | undefined>) {
+	try {
+		const detail = await check();
+		checks[name] = detail === undefined ? { status: "ok", required } : { status: "ok", required, detail };
+	} catch (error) {
+		checks[name] = { status: "failing", required, detail: (error as Error).message };
+	}
+}
 
 export function opsRoutes(dependencies: {
 	store: Store;
 	models: ModelRouter;
+	/** Further dependencies: Redis and the question queue (runtime.ts). */
+	readiness?: ReadinessCheck[] | undefined;
 	metrics: Metrics | undefined;
 }): FastifyPluginAsyncZod {
 	const { store, models, metrics } = dependencies;
+	const readiness = dependencies.readiness ?? [];
 	return async (app) => {
 		const publicRoute = { access: "public" as const };
 
@@ -47,31 +69,35 @@ export function opsRoutes(dependencies: {
 				config: publicRoute,
 				schema: {
 					tags: ["operations"],
-					summary: "Readiness: storage answers and the default model provider is configured",
+					summary: "Readiness: each dependency, and whether this process can serve",
 					description:
-						"503 while a dependency fails; `checks` says which. A provider whose circuit is open is reported, not failed.",
+						"One check per dependency: `storage`, `redis` (when REDIS_URL is set), `queue`, each configured " +
+						"`provider:<name>` and `default_model`. 503 while a required one fails; `checks` says which. A " +
+						"provider whose circuit is open is reported (in `detail`), not failed: fallbacks may still answer.",
 					response: { 200: readinessResponse, 503: readinessResponse },
 				},
 			},
 			async (_request, reply) => {
-				const checks: z.infer<typeof readinessResponse>["checks"] = {};
-				try {
+				const checks: Checks = {};
+				await runCheck(checks, "storage", true, async () => {
 					await store.ping();
-					checks.storage = { status: "ok", detail: store.capabilities.backend };
-				} catch (error) {
-					checks.storage = { status: "failing", detail: (error as Error).message };
-				}
+					return store.capabilities.backend;
+				});
+				await Promise.all(readiness.map((item) => runCheck(checks, item.name, item.required, item.check)));
 				for (const provider of models.providerStatus()) {
-					if (provider.configured)
-						checks[`provider:${provider.provider}`] = { status: "ok", detail: `circuit ${provider.circuit}` };
+					if (provider.configured) {
+						checks[`provider:${provider.provider}`] = {
+							status: "ok",
+							required: false,
+							detail: `circuit ${provider.circuit}`,
+						};
+					}
 				}
-				try {
+				await runCheck(checks, "default_model", true, async () => {
 					models.resolve(undefined);
-					checks.default_model = { status: "ok" };
-				} catch (error) {
-					checks.default_model = { status: "failing", detail: (error as Error).message };
-				}
-				const ready = Object.values(checks).every((check) => check.status === "ok");
+					return undefined;
+				});
+				const ready = Object.values(checks).every((check) => check.status === "ok" || !check.required);
 				return reply.code(ready ? 200 : 503).send({ status: ready ? "ready" : "not_ready", checks });
 			},
 		);

@@ -6,6 +6,7 @@ import { memoriesMigration } from "./sqlite-memory-migrations.js";
 import { providerKeysMigration } from "./sqlite-provider-key-migrations.js";
 import { questionsMigration } from "./sqlite-question-migrations.js";
 import { usageAndBudgetsMigration } from "./sqlite-usage-migrations.js";
+import { webhooksMigration } from "./sqlite-webhook-migrations.js";
 
 /**
  * The SQLite schema, as versioned migrations defined in code so `dist/` needs no migration files
@@ -206,6 +207,8 @@ export const sqliteMigrations: Readonly<Record<string, Migration>> = {
 	},
 
 	"0009_questions": questionsMigration,
+
+	"0010_webhooks": webhooksMigration,
 };
 
 /**

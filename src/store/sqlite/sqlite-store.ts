@@ -15,6 +15,7 @@ import { createSqliteRefreshTokenRepository } from "./sqlite-refresh-token-repos
 import { createSqliteResponseCacheRepository } from "./sqlite-response-cache-repository.js";
 import { createSqliteBudgetRepository, createSqliteUsageRepository } from "./sqlite-usage-repository.js";
 import { createSqliteUserRepository } from "./sqlite-user-repository.js";
+import { createSqliteWebhookRepository } from "./sqlite-webhook-repository.js";
 import { createWriteQueue, type WriteQueueOptions } from "./sqlite-write-queue.js";
 
 export interface SqliteStoreOptions {
@@ -53,6 +54,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
 		responseCache: createSqliteResponseCacheRepository(dependencies),
 		questions: createSqliteQuestionRepository(dependencies),
 		jobs: createSqliteJobRepository(dependencies),
+		webhooks: createSqliteWebhookRepository(dependencies),
 
 		async migrate() {
 			// Exclusive: the migration keeps a transaction open across awaits, which a batch of
