@@ -123,6 +123,17 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
 		reply.header("x-request-id", request.id);
 		done();
 	});
+	// Once closing, responses ask clients to drop their keep-alive connections: a connection left
+	// idle after the last in-flight response would otherwise hold the server's close open.
+	let closing = false;
+	app.addHook("preClose", (done) => {
+		closing = true;
+		done();
+	});
+	app.addHook("onSend", (_request, reply, payload, done) => {
+		if (closing) reply.header("connection", "close");
+		done(null, payload);
+	});
 	const observeDuration = createDurationObserver(metrics);
 	app.addHook("onResponse", (request, reply, done) => {
 		const route = request.routeOptions.url ?? "unmatched";

@@ -12,6 +12,7 @@ const heartbeatMs = 30_000;
 /** Application close codes (4000–4999). */
 const tokenExpiredCode = 4001;
 const slowConsumerCode = 1013;
+const goingAwayCode = 1001;
 
 export const liveEventFrame = (event: LiveEvent) =>
 	JSON.stringify({
@@ -49,6 +50,12 @@ export function liveSocketRoutes(dependencies: {
 }): FastifyPluginAsyncZod {
 	const { authenticator, notifier, metrics } = dependencies;
 	return async (app) => {
+		// Before @fastify/websocket's own pre-close hook (hooks run in the order added), which closes
+		// without a status: clients learn the server is going away (1001) and may reconnect elsewhere.
+		app.addHook("preClose", (done) => {
+			for (const client of app.websocketServer?.clients ?? []) client.close(goingAwayCode, "server shutting down");
+			done();
+		});
 		await app.register(websocket, {
 			options: {
 				maxPayload: 4096,

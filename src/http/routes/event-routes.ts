@@ -25,6 +25,13 @@ export function eventRoutes(dependencies: {
 }): FastifyPluginAsyncZod {
 	const { authenticator, notifier, metrics } = dependencies;
 	return async (app) => {
+		// Open streams, so a shutdown can end them: an open stream would hold the server's close
+		// until its client leaves.
+		const streams = new Set<() => void>();
+		app.addHook("preClose", (done) => {
+			for (const end of [...streams]) end();
+			done();
+		});
 		app.get(
 			"/v1/events",
 			{
@@ -36,7 +43,7 @@ export function eventRoutes(dependencies: {
 						"Events: `question-answered`, `question-failed`, `prompt-message`, `document-indexed`; each with " +
 						"`id:`, `event:` and JSON `data:`. Authenticate with the Authorization header, or `?token=` where " +
 						"the client cannot set headers (EventSource). A comment line every 15 s keeps proxies from closing " +
-						"the stream; it ends when the token expires.",
+						"the stream; it ends when the token expires, and with a `server-closing` event when the server shuts down.",
 					querystring: z.strictObject({
 						token: z.string().min(1).max(8192).optional(),
 						last_event_id: z.string().min(1).max(100).optional().describe("Same as the Last-Event-ID header"),
@@ -86,7 +93,16 @@ export function eventRoutes(dependencies: {
 					if (!raw.writableEnded) raw.write(": keep-alive\n\n");
 				}, heartbeatMs);
 				const cancelExpiry = whenExpired(identity, () => raw.end());
+				// The final event tells the client the end is deliberate; EventSource reconnects (to another
+				// process behind the same address) and resumes with Last-Event-ID.
+				const endForShutdown = () => {
+					if (raw.writableEnded) return;
+					// The connection goes too: an idle keep-alive socket would hold the server's close.
+					raw.end('event: server-closing\ndata: {"reason":"shutdown"}\n\n', () => raw.socket?.end());
+				};
+				streams.add(endForShutdown);
 				raw.on("close", () => {
+					streams.delete(endForShutdown);
 					clearInterval(heartbeat);
 					cancelExpiry();
 					unsubscribe();
