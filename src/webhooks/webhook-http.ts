@@ -11,14 +11,12 @@ export interface WebhookResponse {
 }
 
 /**
- * POSTs deliveries. The agent resolves names itself and checks each address before connecting,
- * so the address connected to is the address checked (no second resolution an attacker's DNS
- * could answer differently). IP literals never reach the lookup; checkTarget covers them.
- * Redirects are not followed: a 3xx is a failed attempt.
+ * net.connect's `lookup`: resolves the name and refuses (with WebhookTargetRefusedError) when any
+ * address is not public, unless the host is allow-listed. The socket then connects to an address
+ * this function returned, never to one from a second resolution.
  */
-export function createWebhookHttp(options: { policy: TargetPolicy; timeoutMs: number }) {
-	const { policy } = options;
-	const guardedLookup: LookupFunction = (hostname, lookupOptions, callback) => {
+export function createGuardedLookup(policy: TargetPolicy): LookupFunction {
+	return (hostname, lookupOptions, callback) => {
 		const host = hostname.toLowerCase();
 		lookup(hostname, { ...lookupOptions, all: true }, (error, addresses: LookupAddress[]) => {
 			if (error) return callback(error, "", 0);
@@ -37,6 +35,17 @@ export function createWebhookHttp(options: { policy: TargetPolicy; timeoutMs: nu
 			return callback(null, first.address, first.family);
 		});
 	};
+}
+
+/**
+ * POSTs deliveries. The agent resolves names itself and checks each address before connecting,
+ * so the address connected to is the address checked (no second resolution an attacker's DNS
+ * could answer differently). IP literals never reach the lookup; checkTarget covers them.
+ * Redirects are not followed: a 3xx is a failed attempt.
+ */
+export function createWebhookHttp(options: { policy: TargetPolicy; timeoutMs: number }) {
+	const { policy } = options;
+	const guardedLookup = createGuardedLookup(policy);
 	const agent = new Agent({
 		connect: { lookup: guardedLookup, timeout: options.timeoutMs },
 		headersTimeout: options.timeoutMs,

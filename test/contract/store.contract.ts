@@ -8,6 +8,7 @@ import { describeProviderKeyContract } from "./store/provider-keys.contract.js";
 import { describeQuestionContract } from "./store/questions.contract.js";
 import { describeUsageContract } from "./store/usage.contract.js";
 import { describeUserContract } from "./store/users.contract.js";
+import { describeWebhookContract } from "./store/webhooks.contract.js";
 
 /**
  * The behaviour every storage backend must show, exercised through the port only. Each test gets
@@ -48,5 +49,6 @@ export function describeStoreContract(name: string, createFreshStore: () => Prom
 		describeIsolationContract(store);
 		describeUsageContract(store);
 		describeQuestionContract(store);
+		describeWebhookContract(store);
 	});
 }
