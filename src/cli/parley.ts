@@ -16,9 +16,9 @@ Commands:
   migrate                                                    apply pending database migrations
   reindex                                                    re-embed every document with the configured embedder
                                                              (after changing EMBEDDER, EMBEDDING_MODEL or _DIMENSIONS)
-  rotate-master-key                                          re-wrap users' stored provider keys under the current
-                                                             master key (PARLEY_MASTER_KEY; without it a new key
-                                                             is generated into DATA_DIR first)
+  rotate-master-key                                          re-wrap stored provider keys and webhook secrets under
+                                                             the current master key (PARLEY_MASTER_KEY; without it a
+                                                             new key is generated into DATA_DIR first)
   worker [--concurrency <n>]                                 answer queued questions (QUEUE_BACKEND); serves only
                                                              /v1/health, /v1/ready and /metrics on PORT
   ingest <files or folders…> [--collection <name>] [--user <email>] [--shared]
@@ -77,7 +77,7 @@ async function main(argv: string[]): Promise<number> {
 			parseArgs({ args: rest, options: {}, strict: true });
 			const result = await rotateMasterKeyCommand(config);
 			process.stdout.write(`${formatRotation(result)}\n`);
-			return result.unreadable.length > 0 ? 1 : 0;
+			return result.unreadable.length > 0 || result.webhooks.unreadable.length > 0 ? 1 : 0;
 		}
 		case "ingest": {
 			const { values, positionals } = parseArgs({

@@ -3,22 +3,25 @@ import { createLocalKeyWrapper } from "../provider-keys/key-wrapper.js";
 import { addGeneratedMasterKey, loadMasterKeys } from "../provider-keys/master-keys.js";
 import { type RewrapResult, rewrapProviderKeys } from "../provider-keys/rewrap-provider-keys.js";
 import { createStore } from "../store/create-store.js";
+import { rewrapWebhookSecrets, type WebhookRewrapResult } from "../webhooks/rewrap-webhook-secrets.js";
 
 /**
- * Re-wraps every stored provider key's data key under the current master key. With
+ * Re-wraps every stored provider key's and webhook secret's data key under the current master key. With
  * PARLEY_MASTER_KEY that is the configured key (the old one must be in PARLEY_MASTER_KEY_PREVIOUS);
  * with the key kept in DATA_DIR, a new key is generated there first and becomes current.
  */
 export async function rotateMasterKeyCommand(
 	config: Config,
-): Promise<RewrapResult & { masterKeyId: string; generated: boolean }> {
+): Promise<RewrapResult & { webhooks: WebhookRewrapResult; masterKeyId: string; generated: boolean }> {
 	const generated = config.providerKeys.masterKey === undefined;
 	if (generated) await addGeneratedMasterKey(config.dataDirectory);
 	const ring = await loadMasterKeys({ configured: config.providerKeys, dataDirectory: config.dataDirectory });
 	const store = await createStore(config.databaseUrl);
 	try {
-		const result = await rewrapProviderKeys(store.providerKeys, createLocalKeyWrapper(ring));
-		return { ...result, masterKeyId: ring.current.id, generated };
+		const wrapper = createLocalKeyWrapper(ring);
+		const result = await rewrapProviderKeys(store.providerKeys, wrapper);
+		const webhooks = await rewrapWebhookSecrets(store.webhooks, wrapper);
+		return { ...result, webhooks, masterKeyId: ring.current.id, generated };
 	} finally {
 		await store.close();
 	}
@@ -28,10 +31,16 @@ export function formatRotation(result: Awaited<ReturnType<typeof rotateMasterKey
 	const lines = [
 		`${result.generated ? "generated master key" : "current master key"} ${result.masterKeyId}`,
 		`re-wrapped ${result.rewrapped} provider key${result.rewrapped === 1 ? "" : "s"}`,
+		`re-wrapped ${result.webhooks.rewrapped} webhook secret${result.webhooks.rewrapped === 1 ? "" : "s"}`,
 	];
 	if (result.skipped > 0) lines.push(`${result.skipped} changed meanwhile (already under the current key)`);
 	for (const failure of result.unreadable) {
 		lines.push(`could not re-wrap ${failure.provider} key of user ${failure.userId}: ${failure.reason}`);
+	}
+	for (const failure of result.webhooks.unreadable) {
+		lines.push(
+			`could not re-wrap the secret of webhook ${failure.webhookId} of user ${failure.userId}: ${failure.reason}`,
+		);
 	}
 	return lines.join("\n");
 }

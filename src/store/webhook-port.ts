@@ -66,6 +66,16 @@ export interface WebhookRepository {
 		id: string,
 		outcome: { succeeded: boolean; disableAfter: number; disabledReason: string; at: number },
 	): Promise<WebhookRecord | undefined>;
+	/** Master key rotation: webhooks whose secret is wrapped by another key, by id after `afterId`. */
+	listWrappedWithOtherKey(masterKeyId: string, afterId: string | undefined, limit: number): Promise<WebhookRecord[]>;
+	/** Replaces the wrapped data key when the record is still wrapped by `expectedMasterKeyId`; false otherwise. */
+	rewrap(change: {
+		userId: string;
+		id: string;
+		expectedMasterKeyId: string;
+		wrappedKey: Uint8Array;
+		masterKeyId: string;
+	}): Promise<boolean>;
 	createDelivery(record: WebhookDeliveryRecord): Promise<void>;
 	updateDelivery(userId: string, id: string, update: WebhookDeliveryUpdate): Promise<void>;
 	/** Newest first, at most `limit`. */

@@ -159,6 +159,10 @@ describe("webhooks", () => {
 		const disabled = await client.get(`/v1/webhooks/${id}`, { token: alice });
 		expect(disabled.body).toMatchObject({ enabled: false, consecutive_failures: 2 });
 		expect(disabled.body.disabled_reason).toContain("2 failed deliveries");
+
+		const metrics = await client.get("/metrics");
+		expect(metrics.text).toMatch(/^parley_webhook_deliveries_total\{outcome="failed"\} [3-9]$/m);
+		expect(metrics.text).toMatch(/^parley_webhook_attempts_total\{result="failed"\} [3-9]$/m);
 	});
 
 	it("refuses private, loopback, link-local and metadata targets that are not allow-listed", async () => {

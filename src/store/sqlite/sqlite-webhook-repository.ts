@@ -49,6 +49,12 @@ export function createSqliteWebhookRepository({
 			WHERE user_id = ? AND id = ?
 			RETURNING ${webhookColumns}`,
 		),
+		listOther: database.prepare<[string, string, number], WebhookRow>(
+			`SELECT ${webhookColumns} FROM webhooks WHERE master_key_id <> ? AND id > ? ORDER BY id LIMIT ?`,
+		),
+		rewrap: database.prepare<[Buffer, string, string, string, string]>(
+			"UPDATE webhooks SET wrapped_key = ?, master_key_id = ? WHERE user_id = ? AND id = ? AND master_key_id = ?",
+		),
 		insertDelivery: database.prepare(
 			`INSERT INTO webhook_deliveries (id, webhook_id, user_id, event_id, event_type, status, attempts, response_status,
 				error, created_at, updated_at)
@@ -115,6 +121,26 @@ export function createSqliteWebhookRepository({
 						);
 				return row && toRecord(row);
 			});
+		},
+
+		async listWrappedWithOtherKey(masterKeyId, afterId, limit) {
+			// "" sorts before every id, so no position means from the start.
+			return statements()
+				.listOther.all(masterKeyId, afterId ?? "", limit)
+				.map(toRecord);
+		},
+
+		rewrap(change) {
+			return writeQueue.run(
+				() =>
+					statements().rewrap.run(
+						blob(change.wrappedKey),
+						change.masterKeyId,
+						change.userId,
+						change.id,
+						change.expectedMasterKeyId,
+					).changes === 1,
+			);
 		},
 
 		async createDelivery(record) {

@@ -129,6 +129,28 @@ export function describeWebhookContract(store: () => Store): void {
 			});
 		});
 
+		it("lists webhooks wrapped by another master key and re-wraps only an unchanged record", async () => {
+			const userId = await createUser(store());
+			const old = aWebhook(userId, { masterKeyId: "old" });
+			const current = aWebhook(userId, { masterKeyId: "new" });
+			await store().webhooks.create(old);
+			await store().webhooks.create(current);
+			expect((await store().webhooks.listWrappedWithOtherKey("new", undefined, 10)).map((item) => item.id)).toEqual([
+				old.id,
+			]);
+			expect(await store().webhooks.listWrappedWithOtherKey("new", old.id, 10)).toEqual([]);
+			const change = { userId, id: old.id, wrappedKey: bytes("rewrapped"), masterKeyId: "new" };
+			expect(await store().webhooks.rewrap({ ...change, expectedMasterKeyId: "other" })).toBe(false);
+			expect(await store().webhooks.rewrap({ ...change, userId: "someone-else", expectedMasterKeyId: "old" })).toBe(
+				false,
+			);
+			expect(await store().webhooks.rewrap({ ...change, expectedMasterKeyId: "old" })).toBe(true);
+			const stored = await store().webhooks.find(userId, old.id);
+			expect(stored?.masterKeyId).toBe("new");
+			expect(Buffer.from(stored?.wrappedKey ?? []).toString()).toBe("rewrapped");
+			expect(await store().webhooks.listWrappedWithOtherKey("new", undefined, 10)).toEqual([]);
+		});
+
 		it("keeps a delivery log, newest first and limited, and deletes it with the webhook", async () => {
 			const userId = await createUser(store());
 			const webhook = aWebhook(userId);
