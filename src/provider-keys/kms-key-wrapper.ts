@@ -18,14 +18,17 @@ export interface KmsSettings {
 	timeoutMs: number;
 }
 
-/** KMS errors that mean this record cannot be unwrapped with this key (as opposed to "try again"). */
+/**
+ * KMS errors that mean this record cannot be unwrapped with the key it names (as a missing local
+ * key cannot). AccessDeniedException is not one: it is this server's permissions, not the record,
+ * so it gives 503 like an unreachable KMS rather than telling users to store their keys again.
+ */
 const recordErrors = new Set([
 	"InvalidCiphertextException",
 	"IncorrectKeyException",
 	"NotFoundException",
 	"DisabledException",
 	"KMSInvalidStateException",
-	"AccessDeniedException",
 ]);
 
 /** KMS checks it on Decrypt: a data key moved to another user's or provider's record is refused. */
