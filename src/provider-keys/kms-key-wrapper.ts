@@ -46,7 +46,7 @@ const regionOf = (arn: string): string | undefined => arn.split(":")[3] || undef
 const describe = (error: unknown): string =>
 	error instanceof Error ? `${error.name}: ${error.message}` : `unexpected failure: ${String(error)}`;
 
-/** Both attempts and the backoff between them; a last guard should a timeout above not fire. */
+/** Both attempts and the backoff between them: a last guard, should the per-attempt timeouts not fire. */
 const deadline = (settings: KmsSettings) => ({ abortSignal: AbortSignal.timeout(settings.timeoutMs * 3) });
 
 /** One client per region: old records may name keys in another region than the current key. */
