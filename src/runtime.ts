@@ -22,8 +22,7 @@ import { createMemoryModelSource, memoryModelReferences } from "./memory/memory-
 import { createMemoryService } from "./memory/memory-service.js";
 import { createLogger } from "./observability/logger.js";
 import { createMetrics } from "./observability/metrics.js";
-import { createLocalKeyWrapper } from "./provider-keys/key-wrapper.js";
-import { loadMasterKeys } from "./provider-keys/master-keys.js";
+import { createKeyWrapper } from "./provider-keys/key-wrapper-selection.js";
 import { createProviderKeyService } from "./provider-keys/provider-key-service.js";
 import { createQuestionParts } from "./questions/question-runtime.js";
 import { createEmbedder } from "./rag/create-embedder.js";
@@ -71,13 +70,9 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
 			dataDirectory: config.dataDirectory,
 		});
 		const models = createModelRouter({ config: config.llm, metrics, adapters: overrides.adapters });
-		const masterKeys = await loadMasterKeys({
-			configured: config.providerKeys,
-			dataDirectory: config.dataDirectory,
-		});
 		const providerKeys = createProviderKeyService({
 			store,
-			wrapper: createLocalKeyWrapper(masterKeys),
+			wrapper: await createKeyWrapper({ configured: config.providerKeys, dataDirectory: config.dataDirectory }),
 			required: config.providerKeys.required,
 			serverOpenAiCompatibleBaseUrl: config.llm.openaiCompatible !== undefined,
 			logger,
