@@ -1,6 +1,7 @@
 import path from "node:path";
 import { z } from "zod";
 import {
+	kmsKeyIdSetting,
 	masterKeyIdSetting,
 	masterKeySetting,
 	previousMasterKeysSetting,
@@ -123,6 +124,9 @@ const environmentSchema = z.object({
 	PARLEY_MASTER_KEY: masterKeySetting,
 	PARLEY_MASTER_KEY_ID: masterKeyIdSetting,
 	PARLEY_MASTER_KEY_PREVIOUS: previousMasterKeysSetting,
+	PARLEY_KMS_KEY_ID: kmsKeyIdSetting,
+	PARLEY_KMS_ENDPOINT: optionalUrl,
+	PARLEY_KMS_TIMEOUT_MS: positiveInteger(5000),
 	BYOK_REQUIRED: booleanString.default(false),
 
 	LLM_PROVIDER: z.enum(llmProviderNames).optional(),
@@ -339,6 +343,13 @@ function toConfig(environment: z.output<typeof environmentSchema>) {
 				: undefined,
 			/** Older master keys: records they wrapped stay readable until `parley rotate-master-key`. */
 			previousMasterKeys: environment.PARLEY_MASTER_KEY_PREVIOUS,
+			/** AWS KMS wraps new records when keyId is set; records it wrapped earlier are read either way. */
+			kms: {
+				keyId: environment.PARLEY_KMS_KEY_ID,
+				endpoint: environment.PARLEY_KMS_ENDPOINT,
+				region: environment.AWS_REGION,
+				timeoutMs: environment.PARLEY_KMS_TIMEOUT_MS,
+			},
 			/** Every model call (except the mock's) needs the caller's own key for its provider. */
 			required: environment.BYOK_REQUIRED,
 		},
@@ -512,9 +523,9 @@ function productionProblems(config: Config, environment: z.output<typeof environ
 			"AUTH_SIGNING_KEY: set it, or set DATA_DIR to persistent storage, so tokens survive a restart in production",
 		);
 	}
-	if (!environment.PARLEY_MASTER_KEY && !config.dataDirectoryExplicit) {
+	if (!environment.PARLEY_MASTER_KEY && !environment.PARLEY_KMS_KEY_ID && !config.dataDirectoryExplicit) {
 		problems.push(
-			"PARLEY_MASTER_KEY: set it, or set DATA_DIR to persistent storage, so users' stored provider keys stay readable after a restart in production",
+			"PARLEY_MASTER_KEY: set it (or PARLEY_KMS_KEY_ID), or set DATA_DIR to persistent storage, so users' stored provider keys stay readable after a restart in production",
 		);
 	}
 	if (config.auth.tokenIssuer.startsWith("http://localhost") && !environment.PUBLIC_URL) {

@@ -125,6 +125,11 @@ export const errorCatalogue = {
 		title: "Live notifications cannot be delivered right now",
 		retryable: true,
 	},
+	key_service_unavailable: {
+		status: 503,
+		title: "The key service that protects stored provider keys (AWS KMS) cannot be reached",
+		retryable: true,
+	},
 	provider_timeout: { status: 504, title: "The model provider timed out", retryable: true },
 } as const satisfies Record<string, ErrorDefinition>;
 

@@ -24,8 +24,7 @@ import { createLogger } from "./observability/logger.js";
 import { createMetrics } from "./observability/metrics.js";
 import type { ReadinessCheck } from "./observability/readiness.js";
 import { withinTime } from "./observability/readiness.js";
-import { createLocalKeyWrapper } from "./provider-keys/key-wrapper.js";
-import { loadMasterKeys } from "./provider-keys/master-keys.js";
+import { createKeyWrapper } from "./provider-keys/key-wrapper-selection.js";
 import { createProviderKeyService } from "./provider-keys/provider-key-service.js";
 import { createQuestionParts } from "./questions/question-runtime.js";
 import { createEmbedder } from "./rag/create-embedder.js";
@@ -76,11 +75,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
 			dataDirectory: config.dataDirectory,
 		});
 		const models = createModelRouter({ config: config.llm, metrics, adapters: overrides.adapters });
-		const masterKeys = await loadMasterKeys({
-			configured: config.providerKeys,
-			dataDirectory: config.dataDirectory,
-		});
-		const keyWrapper = createLocalKeyWrapper(masterKeys);
+		const keyWrapper = await createKeyWrapper({ configured: config.providerKeys, dataDirectory: config.dataDirectory });
 		const providerKeys = createProviderKeyService({
 			store,
 			wrapper: keyWrapper,

@@ -1,27 +1,29 @@
 import type { Config } from "../config.js";
-import { createLocalKeyWrapper } from "../provider-keys/key-wrapper.js";
-import { addGeneratedMasterKey, loadMasterKeys } from "../provider-keys/master-keys.js";
+import { createKeyWrapper } from "../provider-keys/key-wrapper-selection.js";
+import { addGeneratedMasterKey } from "../provider-keys/master-keys.js";
 import { type RewrapResult, rewrapProviderKeys } from "../provider-keys/rewrap-provider-keys.js";
 import { createStore } from "../store/create-store.js";
 import { rewrapWebhookSecrets, type WebhookRewrapResult } from "../webhooks/rewrap-webhook-secrets.js";
 
 /**
  * Re-wraps every stored provider key's and webhook secret's data key under the current master key. With
- * PARLEY_MASTER_KEY that is the configured key (the old one must be in PARLEY_MASTER_KEY_PREVIOUS);
- * with the key kept in DATA_DIR, a new key is generated there first and becomes current.
+ * PARLEY_KMS_KEY_ID that is the KMS key (records of older KMS keys are unwrapped by KMS, records
+ * of local keys by the local keys still configured); with PARLEY_MASTER_KEY the configured key
+ * (the old one must be in PARLEY_MASTER_KEY_PREVIOUS); with the key kept in DATA_DIR, a new key is
+ * generated there first and becomes current.
  */
 export async function rotateMasterKeyCommand(
 	config: Config,
 ): Promise<RewrapResult & { webhooks: WebhookRewrapResult; masterKeyId: string; generated: boolean }> {
-	const generated = config.providerKeys.masterKey === undefined;
+	const generated = config.providerKeys.kms.keyId === undefined && config.providerKeys.masterKey === undefined;
 	if (generated) await addGeneratedMasterKey(config.dataDirectory);
-	const ring = await loadMasterKeys({ configured: config.providerKeys, dataDirectory: config.dataDirectory });
+	const wrapper = await createKeyWrapper({ configured: config.providerKeys, dataDirectory: config.dataDirectory });
+	const masterKeyId = await wrapper.currentKeyId();
 	const store = await createStore(config.databaseUrl);
 	try {
-		const wrapper = createLocalKeyWrapper(ring);
 		const result = await rewrapProviderKeys(store.providerKeys, wrapper);
 		const webhooks = await rewrapWebhookSecrets(store.webhooks, wrapper);
-		return { ...result, webhooks, masterKeyId: ring.current.id, generated };
+		return { ...result, webhooks, masterKeyId, generated };
 	} finally {
 		await store.close();
 	}

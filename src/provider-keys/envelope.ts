@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import type { KeyWrapper } from "./key-wrapper.js";
+import type { KeyWrapper, WrapContext } from "./key-wrapper.js";
 
 /**
  * Envelope encryption of one secret: a fresh 256-bit data key per record encrypts the secret with
@@ -20,9 +20,7 @@ export interface SealedSecret {
  * What the secret is bound to: authenticated with it, so a row copied to another user or
  * provider, or pointed at another base URL, fails to decrypt instead of sending the key elsewhere.
  */
-export interface SecretContext {
-	userId: string;
-	provider: string;
+export interface SecretContext extends WrapContext {
 	baseUrl: string | null;
 }
 
@@ -46,7 +44,7 @@ export async function sealSecret(secret: string, context: SecretContext, wrapper
 		const cipher = createCipheriv("aes-256-gcm", dataKey, iv);
 		cipher.setAAD(associatedData(context));
 		const ciphertext = Buffer.concat([cipher.update(secret, "utf8"), cipher.final()]);
-		const { keyId, wrappedKey } = await wrapper.wrap(dataKey);
+		const { keyId, wrappedKey } = await wrapper.wrap(dataKey, context);
 		return { ciphertext, iv, authTag: cipher.getAuthTag(), wrappedKey, masterKeyId: keyId };
 	} finally {
 		dataKey.fill(0);
@@ -55,7 +53,7 @@ export async function sealSecret(secret: string, context: SecretContext, wrapper
 
 /** Throws KeyUnwrapError (master key missing or wrong) or SecretUnreadableError (record altered). */
 export async function openSecret(sealed: SealedSecret, context: SecretContext, wrapper: KeyWrapper): Promise<string> {
-	const dataKey = await wrapper.unwrap(sealed.masterKeyId, sealed.wrappedKey);
+	const dataKey = await wrapper.unwrap(sealed.masterKeyId, sealed.wrappedKey, context);
 	try {
 		const decipher = createDecipheriv("aes-256-gcm", dataKey, sealed.iv);
 		decipher.setAAD(associatedData(context));
@@ -71,10 +69,14 @@ export async function openSecret(sealed: SealedSecret, context: SecretContext, w
 }
 
 /** The same data key under the wrapper's current master key (rotation). */
-export async function rewrapSecret(sealed: SealedSecret, wrapper: KeyWrapper): Promise<SealedSecret> {
-	const dataKey = await wrapper.unwrap(sealed.masterKeyId, sealed.wrappedKey);
+export async function rewrapSecret(
+	sealed: SealedSecret,
+	context: SecretContext,
+	wrapper: KeyWrapper,
+): Promise<SealedSecret> {
+	const dataKey = await wrapper.unwrap(sealed.masterKeyId, sealed.wrappedKey, context);
 	try {
-		const { keyId, wrappedKey } = await wrapper.wrap(dataKey);
+		const { keyId, wrappedKey } = await wrapper.wrap(dataKey, context);
 		return { ...sealed, wrappedKey, masterKeyId: keyId };
 	} finally {
 		dataKey.fill(0);

@@ -3,15 +3,27 @@ import type { MasterKeyRing } from "./master-keys.js";
 
 /**
  * The port that wraps and unwraps per-record data keys. The local implementation below uses
- * master keys held by this process; a KMS implementation (AWS KMS Encrypt/Decrypt of the data
- * key) would fit the same shape, with the KMS key ARN as the key id.
+ * master keys held by this process; kms-key-wrapper.ts uses AWS KMS Encrypt/Decrypt, with the KMS
+ * key ARN as the key id.
  */
 export interface KeyWrapper {
-	/** Id of the key new records are wrapped with. */
-	readonly currentKeyId: string;
-	wrap(dataKey: Buffer): Promise<{ keyId: string; wrappedKey: Buffer }>;
-	/** Throws KeyUnwrapError when the key is unknown or the wrapped bytes do not authenticate. */
-	unwrap(keyId: string, wrappedKey: Buffer): Promise<Buffer>;
+	/** Id of the key new records are wrapped with, as stored beside them (a KMS alias resolves to its ARN). */
+	currentKeyId(): Promise<string>;
+	wrap(dataKey: Buffer, context: WrapContext): Promise<{ keyId: string; wrappedKey: Buffer }>;
+	/**
+	 * Throws KeyUnwrapError when the key is unknown or the wrapped bytes do not authenticate, and
+	 * KeyServiceUnavailableError when the service holding the key cannot be asked right now.
+	 */
+	unwrap(keyId: string, wrappedKey: Buffer, context: WrapContext): Promise<Buffer>;
+}
+
+/**
+ * Whose data key is wrapped. KMS binds it (EncryptionContext, visible in CloudTrail); the local
+ * wrapper does not need to, as the secret itself is authenticated with the same values.
+ */
+export interface WrapContext {
+	userId: string;
+	provider: string;
 }
 
 export class KeyUnwrapError extends Error {
@@ -21,6 +33,14 @@ export class KeyUnwrapError extends Error {
 	) {
 		super(message);
 		this.name = "KeyUnwrapError";
+	}
+}
+
+/** The key service (AWS KMS) did not answer, or not usefully: try again later, the record is fine. */
+export class KeyServiceUnavailableError extends Error {
+	constructor(message: string, options?: { cause?: unknown }) {
+		super(message, options);
+		this.name = "KeyServiceUnavailableError";
 	}
 }
 
@@ -34,7 +54,7 @@ const wrapAssociatedData = (keyId: string): Buffer => Buffer.from(`parley data k
 export function createLocalKeyWrapper(ring: MasterKeyRing): KeyWrapper {
 	const current = ring.current;
 	return {
-		currentKeyId: current.id,
+		currentKeyId: async () => current.id,
 		async wrap(dataKey) {
 			const iv = randomBytes(ivBytes);
 			const cipher = createCipheriv("aes-256-gcm", current.key, iv);

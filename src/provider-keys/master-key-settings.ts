@@ -38,3 +38,10 @@ export const previousMasterKeysSetting = trimmedText.transform((value, context) 
 	for (const problem of problems) context.issues.push({ code: "custom", message: problem, input: "[redacted]" });
 	return problems.length > 0 ? z.NEVER : keys;
 });
+
+/** A KMS key id, key ARN, alias name or alias ARN, as AWS accepts it for Encrypt's KeyId. */
+export const kmsKeyIdSetting = trimmedText.refine(
+	(value) =>
+		value === undefined || /^(arn:[a-z-]+:kms:[^\s]+|alias\/[A-Za-z0-9/_-]+|(mrk-)?[A-Za-z0-9-]{1,64})$/.test(value),
+	"must be a KMS key id, key ARN, alias name (alias/...) or alias ARN",
+);

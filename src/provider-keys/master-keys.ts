@@ -55,6 +55,22 @@ export async function loadMasterKeys(options: MasterKeyOptions): Promise<MasterK
 	};
 }
 
+/**
+ * The local master keys that already exist, without generating one: while AWS KMS wraps new
+ * records, these only read records wrapped before the switch. Undefined when there are none.
+ */
+export async function loadExistingMasterKeys(options: MasterKeyOptions): Promise<MasterKeyRing | undefined> {
+	const { masterKey, previousMasterKeys } = options.configured;
+	if (masterKey !== undefined || (await readKeyFile(masterKeyFile(options.dataDirectory))) !== undefined) {
+		return loadMasterKeys(options);
+	}
+	const [first] = previousMasterKeys;
+	if (first === undefined) return undefined;
+	const byId = new Map<string, MasterKey>(previousMasterKeys.map((key) => [key.id, key]));
+	// "current" wraps nothing here (KMS does); the ring is only searched.
+	return { current: first, find: async (id) => byId.get(id), source: "PARLEY_MASTER_KEY_PREVIOUS" };
+}
+
 export const masterKeyFile = (dataDirectory: string): string => path.join(dataDirectory, "keys", masterKeyFileName);
 
 /**

@@ -6,7 +6,7 @@ import { providerNotConfigured } from "../llm/router-errors.js";
 import type { ProviderKeyRecord } from "../store/provider-key-port.js";
 import type { Store } from "../store/store-port.js";
 import { openSecret, SecretUnreadableError, sealSecret } from "./envelope.js";
-import { KeyUnwrapError, type KeyWrapper } from "./key-wrapper.js";
+import { KeyServiceUnavailableError, KeyUnwrapError, type KeyWrapper } from "./key-wrapper.js";
 
 /** Providers a user may bring a key for. Bedrock takes AWS credentials, the mock none. */
 export const userKeyProviders = ["openai", "openrouter", "gemini", "anthropic", "openai-compatible"] as const;
@@ -81,6 +81,7 @@ export function createProviderKeyService(options: {
 			);
 			return record.baseUrl === null ? { apiKey } : { apiKey, baseUrl: record.baseUrl };
 		} catch (error) {
+			if (error instanceof KeyServiceUnavailableError) throw keyServiceUnavailable(error);
 			if (!(error instanceof KeyUnwrapError || error instanceof SecretUnreadableError)) throw error;
 			// The operator must hear of it (a lost or wrong master key); the message holds no secret.
 			options.logger?.warn(
@@ -92,6 +93,15 @@ export function createProviderKeyService(options: {
 				cause: error,
 			});
 		}
+	}
+
+	function keyServiceUnavailable(error: KeyServiceUnavailableError): AppError {
+		// The reason names the KMS key and the AWS error; KMS never echoes plaintext in errors.
+		options.logger?.warn({ reason: error.message }, "the key service (AWS KMS) cannot be reached");
+		return new AppError("key_service_unavailable", {
+			detail: "Stored provider keys cannot be encrypted or decrypted right now; try again shortly.",
+			cause: error,
+		});
 	}
 
 	async function ownCredentials(userId: string, provider: string): Promise<ProviderCredentials | undefined> {
@@ -126,7 +136,9 @@ export function createProviderKeyService(options: {
 					detail: "base_url is required: this server has no OPENAI_COMPATIBLE_BASE_URL for your key to go to",
 				});
 			}
-			const sealed = await sealSecret(input.apiKey, { userId, provider, baseUrl }, wrapper);
+			const sealed = await sealSecret(input.apiKey, { userId, provider, baseUrl }, wrapper).catch((error: unknown) => {
+				throw error instanceof KeyServiceUnavailableError ? keyServiceUnavailable(error) : error;
+			});
 			const at = now();
 			const stored = await store.providerKeys.put({
 				userId,

@@ -16,6 +16,8 @@ const pageSize = 100;
 /**
  * Re-wraps every record's data key under the wrapper's current master key. Secrets are not
  * re-encrypted: the data key inside each wrap stays the same. Safe to interrupt and run again.
+ * A key service that stops answering (KeyServiceUnavailableError) ends the run: nothing is lost,
+ * and the next run continues with the records still under another key.
  */
 export async function rewrapProviderKeys(
 	repository: ProviderKeyRepository,
@@ -23,8 +25,9 @@ export async function rewrapProviderKeys(
 ): Promise<RewrapResult> {
 	const result: RewrapResult = { rewrapped: 0, unreadable: [], skipped: 0 };
 	let after: { userId: string; provider: string } | undefined;
+	const currentKeyId = await wrapper.currentKeyId();
 	for (;;) {
-		const page = await repository.listWrappedWithOtherKey(wrapper.currentKeyId, after, pageSize);
+		const page = await repository.listWrappedWithOtherKey(currentKeyId, after, pageSize);
 		for (const record of page) {
 			try {
 				const rewrapped = await rewrapSecret(
@@ -35,6 +38,7 @@ export async function rewrapProviderKeys(
 						wrappedKey: Buffer.from(record.wrappedKey),
 						masterKeyId: record.masterKeyId,
 					},
+					{ userId: record.userId, provider: record.provider, baseUrl: record.baseUrl },
 					wrapper,
 				);
 				const changed = await repository.rewrap({

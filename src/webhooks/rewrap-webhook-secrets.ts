@@ -1,6 +1,7 @@
 import { rewrapSecret } from "../provider-keys/envelope.js";
 import { KeyUnwrapError, type KeyWrapper } from "../provider-keys/key-wrapper.js";
 import type { WebhookRepository } from "../store/webhook-port.js";
+import { secretContextOf } from "./webhook-service.js";
 
 export interface WebhookRewrapResult {
 	rewrapped: number;
@@ -22,8 +23,9 @@ export async function rewrapWebhookSecrets(
 ): Promise<WebhookRewrapResult> {
 	const result: WebhookRewrapResult = { rewrapped: 0, unreadable: [], skipped: 0 };
 	let afterId: string | undefined;
+	const currentKeyId = await wrapper.currentKeyId();
 	for (;;) {
-		const page = await repository.listWrappedWithOtherKey(wrapper.currentKeyId, afterId, pageSize);
+		const page = await repository.listWrappedWithOtherKey(currentKeyId, afterId, pageSize);
 		for (const webhook of page) {
 			try {
 				const rewrapped = await rewrapSecret(
@@ -34,6 +36,7 @@ export async function rewrapWebhookSecrets(
 						wrappedKey: Buffer.from(webhook.wrappedKey),
 						masterKeyId: webhook.masterKeyId,
 					},
+					secretContextOf(webhook),
 					wrapper,
 				);
 				const changed = await repository.rewrap({

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { LiveEvent } from "../notify/notifier-port.js";
 import type { Metrics } from "../observability/metrics.js";
+import { KeyServiceUnavailableError } from "../provider-keys/key-wrapper.js";
 import { newId } from "../store/ids.js";
 import type { WebhookDeliveryRecord, WebhookRecord, WebhookRepository } from "../store/webhook-port.js";
 import type { WebhookHttp } from "./webhook-http.js";
@@ -142,7 +143,11 @@ export function createWebhookDispatcher(options: {
 			secret = await service.secretOf(webhook);
 		} catch (error) {
 			logger.error({ err: error, webhook_id: webhook.id }, "webhook secret cannot be decrypted");
-			result = { kind: "failed", status: null, error: "the webhook's secret cannot be decrypted; register it again" };
+			const reason =
+				error instanceof KeyServiceUnavailableError
+					? "the key service holding the master key did not answer; not sent"
+					: "the webhook's secret cannot be decrypted; register it again";
+			result = { kind: "failed", status: null, error: reason };
 			return finish(webhook, delivery, result, 0);
 		}
 		for (let attempts = 1; ; attempts++) {

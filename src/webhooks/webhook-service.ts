@@ -1,7 +1,7 @@
 import { AppError, notFound } from "../errors.js";
 import { liveEventTypes } from "../notify/notifier-port.js";
 import { openSecret, type SecretContext, sealSecret } from "../provider-keys/envelope.js";
-import type { KeyWrapper } from "../provider-keys/key-wrapper.js";
+import { KeyServiceUnavailableError, type KeyWrapper } from "../provider-keys/key-wrapper.js";
 import { newId } from "../store/ids.js";
 import type { WebhookDeliveryRecord, WebhookRecord, WebhookRepository } from "../store/webhook-port.js";
 import { newWebhookSecret } from "./webhook-signature.js";
@@ -60,7 +60,15 @@ export function createWebhookService(options: {
 			}
 			const id = newId();
 			const secret = newWebhookSecret();
-			const sealed = await sealSecret(secret, secretContextOf({ id, userId, url: input.url }), wrapper);
+			const sealed = await sealSecret(secret, secretContextOf({ id, userId, url: input.url }), wrapper).catch(
+				(error: unknown) => {
+					if (!(error instanceof KeyServiceUnavailableError)) throw error;
+					throw new AppError("key_service_unavailable", {
+						detail: "The webhook's secret cannot be encrypted right now; try again shortly.",
+						cause: error,
+					});
+				},
+			);
 			const at = now();
 			const webhook = await webhooks.create({
 				id,

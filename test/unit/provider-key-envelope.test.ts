@@ -76,7 +76,7 @@ describe("provider key envelope", () => {
 		const sealed = await sealSecret(secret, context, createLocalKeyWrapper(await ringOf(old)));
 		const current = masterKey("k2");
 		const rotated = createLocalKeyWrapper(await ringOf(current, old));
-		const rewrapped = await rewrapSecret(sealed, rotated);
+		const rewrapped = await rewrapSecret(sealed, context, rotated);
 		expect(rewrapped.masterKeyId).toBe("k2");
 		expect(rewrapped.ciphertext.equals(sealed.ciphertext)).toBe(true);
 		// After rotation the old key is no longer needed.
@@ -118,9 +118,15 @@ describe("master keys", () => {
 			AUTH_SIGNING_KEY: "x",
 			PUBLIC_URL: "https://parley.example",
 		} as const;
-		expect(() => loadConfig({}, production)).toThrow(/PARLEY_MASTER_KEY: set it, or set DATA_DIR/);
+		expect(() => loadConfig({}, production)).toThrow(
+			/PARLEY_MASTER_KEY: set it \(or PARLEY_KMS_KEY_ID\), or set DATA_DIR/,
+		);
 		const configured = loadConfig({}, { ...production, PARLEY_MASTER_KEY: randomBytes(32).toString("base64") });
 		expect(configured.providerKeys.masterKey?.id).toMatch(/^mk-[0-9a-f]{16}$/);
+		// A KMS key is a persistent master key too.
+		const withKms = loadConfig({}, { ...production, PARLEY_KMS_KEY_ID: "alias/parley", AWS_REGION: "eu-west-1" });
+		expect(withKms.providerKeys.kms).toMatchObject({ keyId: "alias/parley", region: "eu-west-1" });
+		expect(() => loadConfig({}, { PARLEY_KMS_KEY_ID: "not a key id" })).toThrow(/PARLEY_KMS_KEY_ID: must be a KMS key/);
 	});
 
 	it("are generated into DATA_DIR on first start (0600), kept across starts, and rotated by adding one", async () => {

@@ -45,11 +45,12 @@ export function providerKeyRoutes(dependencies: { providerKeys: ProviderKeyServi
 					description:
 						"Your chat, generate and chat/completions calls to this provider's models then use your key instead of " +
 						"the server's, and models of a provider the server has no key for become available to you. The key is " +
-						"encrypted at rest (AES-256-GCM envelope) and never returned; a second PUT replaces it. `base_url` is " +
-						"accepted for openai-compatible only.",
+						"encrypted at rest (AES-256-GCM envelope, its data key wrapped by the local master key or AWS KMS) and " +
+						"never returned; a second PUT replaces it. `base_url` is accepted for openai-compatible only. 503 " +
+						"`key_service_unavailable` when AWS KMS cannot be reached (nothing is stored).",
 					params: providerParameters,
 					body: providerKeyPutBody,
-					response: { 200: providerKeySchema, ...problemResponses(400, 401) },
+					response: { 200: providerKeySchema, ...problemResponses(400, 401, 503) },
 				},
 			},
 			async (request) => {

@@ -59,7 +59,7 @@ export function webhookRoutes(dependencies: {
 						'of "<Parley-Webhook-Timestamp>.<raw body>" keyed with the secret>`. Network errors, 429 and 5xx are ' +
 						"retried with exponential backoff. The secret is in this response only.",
 					body: webhookCreateBody,
-					response: { 201: createdWebhookSchema, ...problemResponses(400, 401, 409, 422) },
+					response: { 201: createdWebhookSchema, ...problemResponses(400, 401, 409, 422, 503) },
 				},
 			},
 			async (request, reply) => {

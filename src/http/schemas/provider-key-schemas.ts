@@ -53,7 +53,11 @@ export const providerKeySchema = z
 		provider: z.string(),
 		last_four: z.string().describe("The key's last 4 characters"),
 		base_url: z.string().nullable().describe("openai-compatible: where calls with this key go"),
-		key_id: z.string().describe("Id of the master key that protects this record (changes on rotation)"),
+		key_id: z
+			.string()
+			.describe(
+				"Id of the master key that protects this record: a local key id or an AWS KMS key ARN (changes on rotation)",
+			),
 		created_at: timestamp,
 		updated_at: timestamp,
 	})
