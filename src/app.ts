@@ -42,6 +42,7 @@ import type { QuestionService } from "./questions/question-service.js";
 import type { DocumentService } from "./rag/document-service-types.js";
 import type { RateLimitStore } from "./ratelimit/rate-limit-port.js";
 import { createRateLimitPolicy } from "./ratelimit/rate-limit-rules.js";
+import type { IdempotencyRepository } from "./store/idempotency-port.js";
 import type { Store } from "./store/store-port.js";
 import type { UsageService } from "./usage/usage-service.js";
 import type { UserService } from "./users/user-service.js";
@@ -74,6 +75,8 @@ export interface AppDependencies {
 	notifier: Notifier;
 	/** Counters of the rate limits: in-process, or Redis when REDIS_URL is set. */
 	rateLimits: RateLimitStore;
+	/** Idempotency-Key records: the store's table, or Redis when REDIS_URL is set. */
+	idempotencyRecords: IdempotencyRepository;
 	usage: UsageService;
 	/** Users' webhooks, and the delivery of live events to them. */
 	webhooks: WebhookService;
@@ -182,7 +185,7 @@ export async function buildApp(dependencies: AppDependencies): Promise<FastifyIn
 		});
 	}
 	registerIdempotency(app, {
-		records: dependencies.store.idempotency,
+		records: dependencies.idempotencyRecords,
 		ttlMs: config.idempotency.ttlMs,
 		lockMs: config.idempotency.lockMs,
 		metrics,

@@ -16,6 +16,7 @@ import { createConversationService } from "./chat/conversation-service.js";
 import { createGrounding } from "./chat/grounding.js";
 import { createPromptLog } from "./chat/prompt-log.js";
 import type { Config } from "./config.js";
+import { createRedisIdempotencyRecords } from "./idempotency/redis-idempotency-records.js";
 import type { LanguageModelAdapter } from "./llm/model-port.js";
 import { createModelRouter } from "./llm/model-router.js";
 import { createMemoryModelSource, memoryModelReferences } from "./memory/memory-model.js";
@@ -248,6 +249,10 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
 			providerKeys,
 			memory,
 			documents,
+			idempotencyRecords:
+				redis && config.redis
+					? createRedisIdempotencyRecords({ redis, keyPrefix: config.redis.keyPrefix })
+					: store.idempotency,
 			rateLimits: createRateLimitStore(
 				redis && config.redis && { connection: redis, keyPrefix: config.redis.keyPrefix },
 			),

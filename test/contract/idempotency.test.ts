@@ -1,8 +1,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll } from "vitest";
+import { Redis } from "ioredis";
+import { afterAll, describe, it } from "vitest";
+import { createRedisIdempotencyRecords } from "../../src/idempotency/redis-idempotency-records.js";
 import { createSqliteStore } from "../../src/store/sqlite/sqlite-store.js";
+import { deleteKeys, redisUnavailableBecause, testRedisUrl, uniqueKeyPrefix } from "../support/redis.js";
 import { describeIdempotencyContract } from "./idempotency.contract.js";
 
 const directory = mkdtempSync(path.join(tmpdir(), "parley-idempotency-contract-"));
@@ -14,3 +17,24 @@ describeIdempotencyContract("sqlite", async () => {
 	const store = await createSqliteStore({ filename: path.join(directory, `records-${created}.db`) });
 	return { records: store.idempotency, close: () => store.close() };
 });
+
+const redisMissing = await redisUnavailableBecause();
+if (redisMissing === undefined) {
+	describeIdempotencyContract("redis", async () => {
+		const redis = new Redis(testRedisUrl);
+		const keyPrefix = uniqueKeyPrefix("idempotency");
+		return {
+			records: createRedisIdempotencyRecords({ redis, keyPrefix }),
+			close: async () => {
+				await deleteKeys(redis, keyPrefix);
+				redis.disconnect();
+			},
+		};
+	});
+} else if (process.env.CI === "true") {
+	describe("idempotency records contract: redis", () => {
+		it("runs under CI", () => {
+			throw new Error(`Redis is required under CI=true: ${redisMissing}`);
+		});
+	});
+}

@@ -1,8 +1,10 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type FakeUpstream, fixtures, startFakeUpstream } from "../support/fake-upstream.js";
 import { type ApiClient, apiClient, readEvents, signUp } from "../support/http-client.js";
 import { type RunningParley, startParley } from "../support/parley-server.js";
+import { deleteKeys, redisUnavailableBecause, testRedisUrl, uniqueKeyPrefix } from "../support/redis.js";
 
 // Real: Parley over HTTP on SQLite, a fake OpenAI-compatible upstream counting the model calls.
 describe("Idempotency-Key on creating requests", () => {
@@ -274,5 +276,41 @@ describe("Idempotency records expire", () => {
 		expect(later.status).toBe(200);
 		expect(later.headers.get("idempotent-replayed")).toBeNull();
 		expect(later.body.interaction_id).not.toBe(first.body.interaction_id);
+	});
+});
+
+describe("Idempotency records in Redis (REDIS_URL)", () => {
+	it("a key used on one server is replayed by another sharing the Redis", async () => {
+		const missing = await redisUnavailableBecause();
+		if (missing !== undefined) {
+			if (process.env.CI === "true") throw new Error(`Redis is required under CI=true: ${missing}`);
+			return;
+		}
+		const keyPrefix = uniqueKeyPrefix("http-idempotency");
+		const shared = {
+			REDIS_URL: testRedisUrl,
+			REDIS_KEY_PREFIX: keyPrefix,
+			MEMORY_EXTRACTION: "off",
+			DEMO_KNOWLEDGE: "false",
+			PUBLIC_URL: "http://parley.test",
+		};
+		const one = await startParley(shared);
+		const two = await startParley({ ...shared, DATA_DIR: one.dataDirectory });
+		try {
+			const { accessToken: token } = await signUp(apiClient(one.url), "redis-idempotency@example.com");
+			const headers = { "idempotency-key": "shared-key" };
+			const first = await apiClient(one.url).post("/v1/generate", { prompt: "once" }, { token, headers });
+			const repeat = await apiClient(two.url).post("/v1/generate", { prompt: "once" }, { token, headers });
+			expect(first.status).toBe(200);
+			expect(repeat.headers.get("idempotent-replayed")).toBe("true");
+			expect(repeat.text).toBe(first.text);
+		} finally {
+			await two.app.close();
+			await two.runtime.close();
+			await one.close();
+			const redis = new Redis(testRedisUrl);
+			await deleteKeys(redis, keyPrefix);
+			redis.disconnect();
+		}
 	});
 });
