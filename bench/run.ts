@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import pg from "pg";
 import {
 	type ChildServer,
 	startBareProxy,
@@ -32,6 +33,7 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const scenarioNames = [
 	"chat-mock",
 	"chat-grounded",
+	"chat-postgres",
 	"proxy",
 	"bare-proxy",
 	"direct",
@@ -118,10 +120,43 @@ const streamBody = JSON.stringify({
 
 /** Parley's SQLite file and signing key: fresh each run, removed on every way out. */
 let dataDirectory: string | undefined;
+/** The fresh PostgreSQL database of the chat-postgres scenario, dropped on every way out. */
+let postgresDatabase: string | undefined;
+const postgresServer = process.env.BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+
+async function withPostgres<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+	const client = new pg.Client({ connectionString: postgresServer, connectionTimeoutMillis: 2000 });
+	await client.connect();
+	try {
+		return await work(client);
+	} finally {
+		await client.end();
+	}
+}
+
+/** A fresh database for a second Parley on PostgreSQL, or undefined when no PostgreSQL answers. */
+async function createPostgresDatabase(): Promise<string | undefined> {
+	const name = `parley_bench_${process.pid}_${Date.now()}`;
+	try {
+		await withPostgres((client) => client.query(`CREATE DATABASE ${name}`));
+	} catch (error) {
+		log(`chat-postgres skipped: no PostgreSQL at ${postgresServer} (${(error as Error).message})`);
+		return undefined;
+	}
+	postgresDatabase = name;
+	const url = new URL(postgresServer);
+	url.pathname = `/${name}`;
+	return url.toString();
+}
 
 async function cleanUp(): Promise<void> {
 	await stopAll();
 	if (dataDirectory !== undefined) rmSync(dataDirectory, { recursive: true, force: true });
+	const database = postgresDatabase;
+	postgresDatabase = undefined;
+	if (database !== undefined) {
+		await withPostgres((client) => client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)).catch(() => {});
+	}
 }
 
 async function main(): Promise<number> {
@@ -146,6 +181,27 @@ async function main(): Promise<number> {
 			// measured) with a limit the load never reaches.
 			RATE_LIMIT_PER_MINUTE: "1000000000",
 		});
+		const postgresUrl = selected.has("chat-postgres") ? await createPostgresDatabase() : undefined;
+		// The same Parley on PostgreSQL: chat on both stores in one run, as issue 5 asks.
+		const parleyOnPostgres =
+			postgresUrl === undefined
+				? undefined
+				: await startParley(root, {
+						DATA_DIR: mkdtempSync(path.join(dataDirectory, "postgres-")),
+						DATABASE_URL: postgresUrl,
+						NODE_ENV: "development",
+						AUTH_DEV_LOGIN: "true",
+						LOG_LEVEL: "info",
+						LLM_PROVIDER: "mock",
+						RATE_LIMIT_PER_MINUTE: "1000000000",
+					});
+		const postgresToken =
+			parleyOnPostgres &&
+			(
+				await postJson<{ access_token: string }>(`${parleyOnPostgres.url}/v1/auth/login`, {
+					email: "bench@example.com",
+				})
+			).access_token;
 		const portkey = selected.has("portkey") ? await startPortkey(root) : undefined;
 		const bareProxy = selected.has("bare-proxy") ? await startBareProxy(root, `${upstream.url}/v1`) : undefined;
 		log(`upstream ${upstream.url} (pid ${upstream.pid}), parley ${parley.url} (pid ${parley.pid})`);
@@ -177,6 +233,19 @@ async function main(): Promise<number> {
 				server: parley,
 				checkBody: (body: string) => (body.includes('"document_id"') ? undefined : "the answer cites no passage"),
 			},
+			...(parleyOnPostgres
+				? [
+						{
+							name: "chat-postgres",
+							description: "chat-mock on a second Parley whose store is PostgreSQL (a fresh database on 127.0.0.1)",
+							url: `${parleyOnPostgres.url}/v1/chat`,
+							headers: { authorization: `Bearer ${postgresToken}` },
+							body: JSON.stringify({ prompt: "Hello, how are you today?", rag: false }),
+							server: parleyOnPostgres,
+							checkBody: hasField("interaction_id"),
+						},
+					]
+				: []),
 			{
 				name: "proxy",
 				description: "`POST /v1/chat/completions` via Parley (API key) to the fake upstream, call recorded",
