@@ -1,0 +1,220 @@
+import pgvector from "pgvector";
+import type { Queryable } from "./postgres-repository-support.js";
+
+/**
+ * Vector spaces: one pgvector table per embedder id, listed in knowledge_vector_spaces, so
+ * vectors of different embedders are never compared. Each table has an HNSW index (cosine) and a
+ * (scope, collection) index.
+ *
+ * Recall under a scope filter. An HNSW index walked with `WHERE scope = …` filters *after* the
+ * walk: when the scope is a small part of the table, most of the ef_search candidates belong to
+ * others and the user gets few or none of their own nearest chunks (measured in
+ * ../shared/RETRIEVAL-NOTES.md: 4% recall). So each search splits its scopes:
+ * - scopes small enough (≤ `exactScanLimit` chunks together) are searched exactly, through the
+ *   scope index and a sort by distance — full recall, and fast for a user's own chunks;
+ * - larger scopes (a big shared collection) use the HNSW index with pgvector 0.8's iterative
+ *   scan (`hnsw.iterative_scan = relaxed_order`), which keeps walking the graph until enough rows
+ *   pass the filter, then the rows are re-sorted by exact distance.
+ * test/contract/postgres-vector-recall.test.ts checks both against exact results.
+ */
+
+export interface VectorSpace {
+	spaceNumber: number;
+	embedderId: string;
+	dimensions: number;
+	tableName: string;
+}
+
+export interface NearestChunk {
+	chunkKey: number;
+	/** Cosine similarity. */
+	similarity: number;
+}
+
+/** pgvector's HNSW index takes `vector` columns of up to 2,000 dimensions; larger spaces are scanned exactly. */
+const maximumIndexedDimensions = 2000;
+/** pgvector's ceiling for hnsw.ef_search. */
+const maximumEfSearch = 1000;
+
+const toSpace = (spaceNumber: number, embedderId: string, dimensions: number): VectorSpace => ({
+	spaceNumber,
+	embedderId,
+	dimensions,
+	tableName: `knowledge_vectors_${spaceNumber}`,
+});
+
+export async function findVectorSpace(database: Queryable, embedderId: string): Promise<VectorSpace | undefined> {
+	const { rows } = await database.query<{ spaceNumber: number; dimensions: number }>(
+		`SELECT space_number AS "spaceNumber", dimensions FROM knowledge_vector_spaces WHERE embedder_id = $1`,
+		[embedderId],
+	);
+	const row = rows[0];
+	return row === undefined ? undefined : toSpace(row.spaceNumber, embedderId, row.dimensions);
+}
+
+/** Finds or creates the space; call inside a transaction (it may create its table). */
+export async function ensureVectorSpace(
+	database: Queryable,
+	embedderId: string,
+	dimensions: number,
+	now: number,
+): Promise<VectorSpace> {
+	// ON CONFLICT DO NOTHING waits for a concurrent transaction creating the same space, then
+	// yields to it; the SELECT below then sees its committed row.
+	const { rows } = await database.query<{ spaceNumber: number }>(
+		`INSERT INTO knowledge_vector_spaces (embedder_id, dimensions, created_at) VALUES ($1, $2, $3)
+		ON CONFLICT (embedder_id) DO NOTHING RETURNING space_number AS "spaceNumber"`,
+		[embedderId, dimensions, now],
+	);
+	const created = rows[0];
+	if (created !== undefined) {
+		const space = toSpace(created.spaceNumber, embedderId, dimensions);
+		await database.query(`CREATE TABLE ${space.tableName} (
+			chunk_key bigint PRIMARY KEY REFERENCES knowledge_chunks (chunk_key) ON DELETE CASCADE,
+			scope text COLLATE "C" NOT NULL,
+			collection_id text COLLATE "C" NOT NULL,
+			embedding vector(${dimensions}) NOT NULL
+		)`);
+		await database.query(`CREATE INDEX ${space.tableName}_scope ON ${space.tableName} (scope, collection_id)`);
+		if (dimensions <= maximumIndexedDimensions) {
+			await database.query(
+				`CREATE INDEX ${space.tableName}_embedding ON ${space.tableName} USING hnsw (embedding vector_cosine_ops)`,
+			);
+		}
+		return space;
+	}
+	const existing = await findVectorSpace(database, embedderId);
+	if (existing === undefined) throw new Error(`vector space ${embedderId} vanished while being created`);
+	if (existing.dimensions !== dimensions) {
+		throw new Error(`vector space ${embedderId} holds ${existing.dimensions}-dimensional vectors, not ${dimensions}`);
+	}
+	return existing;
+}
+
+export async function insertVectors(
+	database: Queryable,
+	space: VectorSpace,
+	rows: ReadonlyArray<{ chunkKey: number; scope: string; collectionId: string; vector: Float32Array }>,
+): Promise<void> {
+	if (rows.length === 0) return;
+	for (const row of rows) {
+		if (row.vector.length !== space.dimensions) {
+			throw new Error(
+				`expected a ${space.dimensions}-dimensional vector for ${space.embedderId}, got ${row.vector.length}`,
+			);
+		}
+	}
+	await database.query(
+		`INSERT INTO ${space.tableName} (chunk_key, scope, collection_id, embedding)
+		SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::vector[])`,
+		[
+			rows.map((row) => row.chunkKey),
+			rows.map((row) => row.scope),
+			rows.map((row) => row.collectionId),
+			rows.map((row) => pgvector.toSql(Array.from(row.vector))),
+		],
+	);
+}
+
+export async function removeVectors(database: Queryable, space: VectorSpace, chunkKeys: readonly number[]) {
+	await database.query(`DELETE FROM ${space.tableName} WHERE chunk_key = ANY($1::bigint[])`, [chunkKeys]);
+}
+
+export interface NearestRequest {
+	space: VectorSpace;
+	vector: Float32Array;
+	/** Each scope with its chunk count (from knowledge_scopes). */
+	scopes: ReadonlyArray<{ scope: string; chunkCount: number }>;
+	collectionIds: readonly string[] | undefined;
+	k: number;
+	exactScanLimit: number;
+}
+
+function filterSql(collectionIds: readonly string[] | undefined): string {
+	return collectionIds === undefined ? "scope = ANY($2)" : "scope = ANY($2) AND collection_id = ANY($3)";
+}
+
+export async function nearestChunks(
+	database: Queryable,
+	transaction: <T>(work: (client: Queryable) => Promise<T>) => Promise<T>,
+	request: NearestRequest,
+): Promise<NearestChunk[]> {
+	const { space, vector, collectionIds, k } = request;
+	if (request.scopes.length === 0 || k <= 0 || (collectionIds !== undefined && collectionIds.length === 0)) return [];
+	if (vector.length !== space.dimensions) {
+		throw new Error(`expected a ${space.dimensions}-dimensional query vector for ${space.embedderId}`);
+	}
+	const indexed = space.dimensions <= maximumIndexedDimensions;
+	const exactScopes: string[] = [];
+	const indexedScopes: string[] = [];
+	let exactTotal = 0;
+	// Smallest first, so as many scopes as possible fit under the exact-scan limit.
+	for (const { scope, chunkCount } of [...request.scopes].sort((left, right) => left.chunkCount - right.chunkCount)) {
+		if (!indexed || exactTotal + chunkCount <= request.exactScanLimit) {
+			exactScopes.push(scope);
+			exactTotal += chunkCount;
+		} else {
+			indexedScopes.push(scope);
+		}
+	}
+	const queryVector = pgvector.toSql(Array.from(vector));
+	const parameters = (scopes: string[]) =>
+		collectionIds === undefined ? [queryVector, scopes, k] : [queryVector, scopes, collectionIds, k];
+	const limitParameter = collectionIds === undefined ? "$3" : "$4";
+	const rows: Array<{ chunkKey: number; distance: number }> = [];
+	if (exactScopes.length > 0) {
+		// `+ 0` makes the sort key an expression the HNSW index cannot serve: the planner reads the
+		// scopes' rows through the scope index and sorts them by exact distance.
+		const result = await database.query<{ chunkKey: number; distance: number }>(
+			`SELECT chunk_key AS "chunkKey", embedding <=> $1 AS distance FROM ${space.tableName}
+			WHERE ${filterSql(collectionIds)}
+			ORDER BY (embedding <=> $1) + 0, chunk_key LIMIT ${limitParameter}`,
+			parameters(exactScopes),
+		);
+		rows.push(...result.rows);
+	}
+	if (indexedScopes.length > 0) {
+		const result = await transaction(async (client) => {
+			await client.query("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true)");
+			await client.query("SELECT set_config('hnsw.ef_search', $1, true)", [
+				String(Math.min(maximumEfSearch, Math.max(40, k))),
+			]);
+			// relaxed_order may return rows slightly out of order: re-sorted by exact distance outside.
+			return client.query<{ chunkKey: number; distance: number }>(
+				`WITH nearest AS MATERIALIZED (
+					SELECT chunk_key AS "chunkKey", embedding <=> $1 AS distance FROM ${space.tableName}
+					WHERE ${filterSql(collectionIds)}
+					ORDER BY embedding <=> $1 LIMIT ${limitParameter}
+				) SELECT * FROM nearest ORDER BY distance, "chunkKey"`,
+				parameters(indexedScopes),
+			);
+		});
+		rows.push(...result.rows);
+	}
+	rows.sort((left, right) => left.distance - right.distance || left.chunkKey - right.chunkKey);
+	return rows
+		.slice(0, k)
+		.filter((row) => Number.isFinite(row.distance))
+		.map((row) => ({ chunkKey: row.chunkKey, similarity: 1 - row.distance }));
+}
+
+export async function listVectorSpaces(
+	database: Queryable,
+): Promise<Array<{ space: VectorSpace; vectorCount: number }>> {
+	const { rows } = await database.query<{ spaceNumber: number; embedderId: string; dimensions: number }>(
+		`SELECT space_number AS "spaceNumber", embedder_id AS "embedderId", dimensions FROM knowledge_vector_spaces
+		ORDER BY space_number`,
+	);
+	const spaces = [];
+	for (const row of rows) {
+		const space = toSpace(row.spaceNumber, row.embedderId, row.dimensions);
+		const count = await database.query<{ count: number }>(`SELECT count(*) AS count FROM ${space.tableName}`);
+		spaces.push({ space, vectorCount: count.rows[0]?.count ?? 0 });
+	}
+	return spaces;
+}
+
+export async function dropVectorSpace(database: Queryable, space: VectorSpace): Promise<void> {
+	await database.query(`DROP TABLE IF EXISTS ${space.tableName}`);
+	await database.query("DELETE FROM knowledge_vector_spaces WHERE space_number = $1", [space.spaceNumber]);
+}
