@@ -1,5 +1,8 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
+import { afterAll, describe, it } from "vitest";
+import { createPostgresStore } from "../../src/store/postgres/postgres-store.js";
+import type { Store } from "../../src/store/store-port.js";
 
 /**
  * The PostgreSQL these machines run (../shared/STACK.md): 127.0.0.1:5432, trust auth, with the
@@ -57,4 +60,37 @@ let schemas = 0;
 export function freshSchemaName(label: string): string {
 	schemas += 1;
 	return `${label}_${process.pid}_${schemas}`;
+}
+
+/**
+ * Registers a suite that needs PostgreSQL: `register` gets a factory of fresh, migrated, empty
+ * stores (one schema each, in one database made for this file and dropped after it). Without a
+ * reachable PostgreSQL the suite is skipped locally and fails under CI=true.
+ */
+export async function describeWithPostgres(
+	suiteName: string,
+	register: (createFreshStore: () => Promise<Store>) => void,
+): Promise<void> {
+	const unavailable = await postgresUnavailableBecause();
+	if (unavailable === undefined) {
+		let database: Promise<TestDatabase> | undefined;
+		register(async () => {
+			database ??= createTestDatabase();
+			const { url } = await database;
+			return createPostgresStore({ url, schema: freshSchemaName("store"), pool: { size: 4 } });
+		});
+		afterAll(async () => {
+			if (database !== undefined) await (await database).drop();
+		});
+	} else if (process.env.CI === "true") {
+		describe(`${suiteName}: postgres`, () => {
+			it("runs under CI", () => {
+				throw new Error(`PostgreSQL is required under CI=true: ${unavailable}`);
+			});
+		});
+	} else {
+		describe.skip(`${suiteName}: postgres (${unavailable})`, () => {
+			it("needs PostgreSQL", () => {});
+		});
+	}
 }

@@ -157,7 +157,9 @@ export const postgresMigrations: Readonly<Record<string, Migration>> = {
 /**
  * Applies pending migrations and returns their names. Kysely's PostgreSQL adapter runs them in a
  * transaction (DDL is transactional here: a failure leaves the schema as it was) under an
- * advisory lock. `schema`, when given, holds the migration bookkeeping tables too.
+ * advisory lock. The bookkeeping tables live in `schema`, else in the connection's current schema,
+ * always named explicitly: Kysely otherwise takes a `kysely_migration` table of *any* schema in
+ * the database for its own, and then cannot find it.
  */
 export async function migratePostgresDatabase(
 	kysely: Kysely<unknown>,
@@ -165,11 +167,9 @@ export async function migratePostgresDatabase(
 	migrations: Readonly<Record<string, Migration>> = postgresMigrations,
 ): Promise<string[]> {
 	const provider: MigrationProvider = { getMigrations: async () => migrations };
-	const migrator = new Migrator({
-		db: kysely,
-		provider,
-		...(schema === undefined ? {} : { migrationTableSchema: schema }),
-	});
+	const current = await sql<{ schema: string | null }>`SELECT current_schema() AS schema`.execute(kysely);
+	const migrationTableSchema = schema ?? current.rows[0]?.schema ?? "public";
+	const migrator = new Migrator({ db: kysely, provider, migrationTableSchema });
 	const outcome = await migrator.migrateToLatest();
 	if (outcome.error !== undefined) {
 		const failed = outcome.results?.find((result) => result.status === "Error")?.migrationName ?? "setup";

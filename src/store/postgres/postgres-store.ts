@@ -46,21 +46,8 @@ const typeParsers = {
  * through the pool, so it fails when the server is down or every connection is stuck.
  */
 export async function createPostgresStore(options: PostgresStoreOptions): Promise<Store> {
-	const settings = { ...defaultPoolSettings, ...options.pool };
 	const schema = options.schema === undefined ? undefined : checkSchemaName(options.schema);
-	const pool = new pg.Pool({
-		connectionString: options.url,
-		max: settings.size,
-		// Server-side, per connection: a runaway statement is cancelled by PostgreSQL itself.
-		...(settings.statementTimeoutMs > 0 ? { statement_timeout: settings.statementTimeoutMs } : {}),
-		// pgvector's `vector` type lives in the schema it was installed in (usually public).
-		...(schema === undefined ? {} : { options: `-c search_path=${schema},public` }),
-		connectionTimeoutMillis: 10_000,
-		types: typeParsers,
-	});
-	// An idle connection that dies (server restart, network) emits 'error' on the pool; without a
-	// listener that would crash the process. The next query opens a fresh connection instead.
-	pool.on("error", () => {});
+	const pool = createPostgresPool(options);
 	const dependencies: PostgresRepositoryDependencies = { pool, transaction: createTransactionRunner(pool) };
 	let closing: Promise<void> | undefined;
 
@@ -101,4 +88,24 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
 		}
 	}
 	return store;
+}
+
+/** The store's connection pool: size, statement timeout, schema and number parsing from the options. */
+export function createPostgresPool(options: Pick<PostgresStoreOptions, "url" | "pool" | "schema">): pg.Pool {
+	const settings = { ...defaultPoolSettings, ...options.pool };
+	const schema = options.schema === undefined ? undefined : checkSchemaName(options.schema);
+	const pool = new pg.Pool({
+		connectionString: options.url,
+		max: settings.size,
+		// Server-side, per connection: a runaway statement is cancelled by PostgreSQL itself.
+		...(settings.statementTimeoutMs > 0 ? { statement_timeout: settings.statementTimeoutMs } : {}),
+		// pgvector's `vector` type lives in the schema it was installed in (usually public).
+		...(schema === undefined ? {} : { options: `-c search_path=${schema},public` }),
+		connectionTimeoutMillis: 10_000,
+		types: typeParsers,
+	});
+	// An idle connection that dies (server restart, network) emits 'error' on the pool; without a
+	// listener that would crash the process. The next query opens a fresh connection instead.
+	pool.on("error", () => {});
+	return pool;
 }
