@@ -3,6 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createStore } from "../../src/store/create-store.js";
 import { postgresMigrations } from "../../src/store/postgres/postgres-migrations.js";
 import { createPostgresPool, createPostgresStore } from "../../src/store/postgres/postgres-store.js";
+import {
+	aCollection,
+	aDocument,
+	scopeOf,
+	searchRequest,
+	testEmbedderId,
+} from "../contract/knowledge/knowledge-fixtures.js";
 import { createTestDatabase, describeWithPostgres, freshSchemaName, type TestDatabase } from "../support/postgres.js";
 
 /**
@@ -78,6 +85,26 @@ await describeWithPostgres("postgres store", () => {
 				expect(rows[0]?.statement_timeout).toBe("0");
 			} finally {
 				await unlimited.end();
+			}
+		});
+
+		it("takes concurrent uploads into a new vector space and one scope without deadlocks", async () => {
+			const store = await createPostgresStore({ url: database.url, schema: freshSchemaName("uploads") });
+			try {
+				const collection = aCollection();
+				await store.knowledge.createCollection(collection);
+				const inputs = Array.from({ length: 12 }, (_, index) =>
+					aDocument({ collection, texts: [`zeppelin number ${index}`, `hangar ${index}`] }),
+				);
+				await Promise.all(inputs.map((input) => store.knowledge.addDocument(input)));
+				expect(await store.knowledge.vectorSpaces()).toEqual([{ embedderId: testEmbedderId, chunkCount: 24 }]);
+				expect((await store.knowledge.termStatistics(["zeppelin"])).documentFrequencies).toEqual([12]);
+				const hits = await store.knowledge.search(
+					searchRequest("zeppelin", "keyword", [scopeOf(collection)], { k: 50 }),
+				);
+				expect(hits).toHaveLength(12);
+			} finally {
+				await store.close();
 			}
 		});
 

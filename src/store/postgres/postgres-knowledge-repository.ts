@@ -59,6 +59,17 @@ export function createPostgresKnowledgeRepository(
 	const now = options.now ?? Date.now;
 	const search = createKnowledgeSearch(dependencies, options);
 
+	/**
+	 * Finds or creates a vector space in a transaction of its own, before the document's. Creating
+	 * the space's table (its foreign key to knowledge_chunks) must wait for every transaction that
+	 * is inserting chunks; inside a document's transaction, which holds chunk rows and may hold a
+	 * scope counter another upload waits for, that wait can close a deadlock. An empty space left
+	 * by a document that then fails costs nothing and is reused.
+	 */
+	function ensureSpace(embedderId: string, dimensions: number) {
+		return transaction((client) => ensureVectorSpace(client, embedderId, dimensions, now()));
+	}
+
 	async function removeDocumentRows(database: Queryable, document: DocumentRecord): Promise<void> {
 		const { rows } = await database.query<{ chunks: number; tokens: number }>(
 			`SELECT count(*) AS chunks, coalesce(sum(keyword_length), 0) AS tokens FROM knowledge_chunks WHERE document_id = $1`,
@@ -122,6 +133,7 @@ export function createPostgresKnowledgeRepository(
 			const titleColumn = (heading: string | null) =>
 				heading === null ? document.title : `${document.title}\n${heading}`;
 			const keywords = chunks.map((chunk) => indexKeywords(titleColumn(chunk.heading), chunk.text));
+			const space = dimensions === undefined ? undefined : await ensureSpace(document.embedderId, dimensions);
 			await withConflictsMapped(() =>
 				transaction(async (client) => {
 					await client.query(
@@ -166,10 +178,7 @@ export function createPostgresKnowledgeRepository(
 							keywords.map((entry) => entry.tsvector),
 						],
 					);
-					const tokens = keywords.reduce((sum, entry) => sum + entry.length, 0);
-					await countInScope(client, document.scope, chunks.length, tokens);
-					if (dimensions !== undefined) {
-						const space = await ensureVectorSpace(client, document.embedderId, dimensions, now());
+					if (space !== undefined) {
 						// Ordinals are unique per document (a constraint), so they pair each vector with its chunk's key.
 						const keyOfOrdinal = new Map(rows.map((row) => [row.ordinal, row.chunkKey]));
 						await insertVectors(
@@ -183,6 +192,9 @@ export function createPostgresKnowledgeRepository(
 							})),
 						);
 					}
+					// Last: the scope's counter row is the one lock concurrent uploads to a scope share.
+					const tokens = keywords.reduce((sum, entry) => sum + entry.length, 0);
+					await countInScope(client, document.scope, chunks.length, tokens);
 				}),
 			);
 		},
@@ -262,7 +274,9 @@ export function createPostgresKnowledgeRepository(
 			return rows;
 		},
 
-		replaceDocumentVectors(documentId, embedderId, vectors) {
+		async replaceDocumentVectors(documentId, embedderId, vectors) {
+			const dimensions = vectors[0]?.length;
+			const space = dimensions === undefined ? undefined : await ensureSpace(embedderId, dimensions);
 			return transaction(async (client) => {
 				const document = await queryOne<DocumentRecord>(
 					client,
@@ -276,9 +290,7 @@ export function createPostgresKnowledgeRepository(
 				}
 				const oldSpace = await findVectorSpace(client, document.embedderId);
 				if (oldSpace !== undefined) await removeVectors(client, oldSpace, chunkKeys);
-				const dimensions = vectors[0]?.length;
-				if (dimensions !== undefined) {
-					const space = await ensureVectorSpace(client, embedderId, dimensions, now());
+				if (space !== undefined) {
 					await insertVectors(
 						client,
 						space,
