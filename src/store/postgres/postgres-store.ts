@@ -64,9 +64,15 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
 		responseCache: createPostgresResponseCacheRepository(dependencies),
 
 		async migrate() {
-			// The Kysely instance only borrows the pool; it is never destroyed, which would end the pool.
-			const kysely = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
-			await migratePostgresDatabase(kysely, schema);
+			// A pool of its own without the statement timeout: a later migration that builds an index
+			// over a large table may rightly run longer than any request should.
+			const migrationPool = createPostgresPool({ ...options, pool: { size: 2, statementTimeoutMs: 0 } });
+			const kysely = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: migrationPool }) });
+			try {
+				await migratePostgresDatabase(kysely, schema);
+			} finally {
+				await kysely.destroy();
+			}
 		},
 
 		async ping() {
