@@ -170,8 +170,11 @@ export async function evaluateRetrieval(options: EvaluationOptions): Promise<Eva
 	}
 }
 
-/** A fresh, empty store for one evaluation, and how to get rid of it afterwards. */
-async function openEvaluationStore(
+/**
+ * A fresh, empty store for one measurement, and how to get rid of it afterwards: a temporary
+ * schema of the PostgreSQL database `databaseUrl` names, else a temporary SQLite file.
+ */
+export async function openEvaluationStore(
 	databaseUrl: string | undefined,
 ): Promise<{ store: Store; dispose(): Promise<void> }> {
 	if (databaseUrl !== undefined && isPostgresUrl(databaseUrl)) {

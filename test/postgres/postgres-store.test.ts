@@ -9,6 +9,7 @@ import {
 	scopeOf,
 	searchRequest,
 	testEmbedderId,
+	testVector,
 } from "../contract/knowledge/knowledge-fixtures.js";
 import { createTestDatabase, describeWithPostgres, freshSchemaName, type TestDatabase } from "../support/postgres.js";
 
@@ -104,6 +105,33 @@ await describeWithPostgres("postgres store", () => {
 				);
 				expect(hits).toHaveLength(12);
 			} finally {
+				await store.close();
+			}
+		});
+
+		it("moves a scope's vectors into the HNSW graph once it grows past the threshold, and still finds them all", async () => {
+			const schema = freshSchemaName("graph");
+			const store = await createPostgresStore({ url: database.url, schema, knowledge: { vectorGraphThreshold: 4 } });
+			const client = new pg.Client({ connectionString: database.url, options: `-c search_path=${schema},public` });
+			await client.connect();
+			try {
+				const collection = aCollection();
+				await store.knowledge.createCollection(collection);
+				const inGraph = async () =>
+					(
+						await client.query<{ in_graph: boolean }>("SELECT in_graph FROM knowledge_vectors_1 ORDER BY chunk_key")
+					).rows.map((row) => row.in_graph);
+				await store.knowledge.addDocument(aDocument({ collection, texts: ["delta wing", "swept wing", "canard"] }));
+				expect(await inGraph()).toEqual([false, false, false]);
+				await store.knowledge.addDocument(aDocument({ collection, texts: ["winglet", "flying wing"] }));
+				expect(await inGraph()).toEqual([true, true, true, true, true]);
+				const hits = await store.knowledge.search(
+					searchRequest("", "vector", [scopeOf(collection)], { queryVector: testVector("t swept wing"), k: 10 }),
+				);
+				expect(hits).toHaveLength(5);
+				expect(hits[0]?.text).toBe("swept wing");
+			} finally {
+				await client.end();
 				await store.close();
 			}
 		});

@@ -37,14 +37,20 @@ const shared: CollectionRecord = {
 const mine: CollectionRecord = { ...shared, id: "my-notes", name: "notes", ownerUserId: "user-1", shared: false };
 const myScope = "user:user-1";
 
-async function addVectors(store: Store, collection: CollectionRecord, scope: string, id: string, count: number) {
+async function addVectors(
+	store: Store,
+	collection: CollectionRecord,
+	scope: string,
+	id: string,
+	vectors: Float32Array[],
+): Promise<void> {
+	const count = vectors.length;
 	const chunks = Array.from({ length: count }, (_, ordinal) => ({
 		ordinal,
 		text: `chunk ${ordinal}`,
 		heading: null,
 		tokenCount: 2,
 	}));
-	const vectors = chunks.map(randomUnitVector);
 	await store.knowledge.addDocument({
 		document: {
 			id,
@@ -64,7 +70,6 @@ async function addVectors(store: Store, collection: CollectionRecord, scope: str
 		chunks,
 		vectors,
 	});
-	return vectors;
 }
 
 function exactTop(vectors: Float32Array[], query: Float32Array): number[] {
@@ -83,29 +88,36 @@ const recallOf = (found: number[], exact: number[]) => exact.filter((ordinal) =>
 await describeWithPostgres("vector recall", () => {
 	describe("vector recall under a scope filter: postgres", () => {
 		let database: TestDatabase;
-		let schema: string;
+		let graphSchema: string;
 		let exactFirst: Store;
-		let indexOnly: Store;
-		let myVectors: Float32Array[];
+		let graphOnly: Store;
+		const handbook = Array.from({ length: 15 }, () => Array.from({ length: 200 }, randomUnitVector));
+		const myVectors = Array.from({ length: 30 }, randomUnitVector);
 		const queries = Array.from({ length: 12 }, randomUnitVector);
 
 		beforeAll(async () => {
 			database = await createTestDatabase();
-			schema = freshSchemaName("recall");
-			exactFirst = await createPostgresStore({ url: database.url, schema });
-			// The same data, searched as if the user's scope were large: through HNSW only.
-			indexOnly = await createPostgresStore({ url: database.url, schema, knowledge: { exactVectorScanLimit: 0 } });
-			await exactFirst.knowledge.createCollection(shared);
-			await exactFirst.knowledge.createCollection(mine);
-			for (let document = 0; document < 15; document++) {
-				await addVectors(exactFirst, shared, `shared:${shared.id}`, `handbook-${document}`, 200);
+			exactFirst = await createPostgresStore({ url: database.url, schema: freshSchemaName("recall") });
+			// The same data, in a store where every scope counts as large: all of it in the HNSW graph.
+			graphSchema = freshSchemaName("recall_graph");
+			graphOnly = await createPostgresStore({
+				url: database.url,
+				schema: graphSchema,
+				knowledge: { vectorGraphThreshold: 0 },
+			});
+			for (const store of [exactFirst, graphOnly]) {
+				await store.knowledge.createCollection(shared);
+				await store.knowledge.createCollection(mine);
+				for (const [index, vectors] of handbook.entries()) {
+					await addVectors(store, shared, `shared:${shared.id}`, `handbook-${index}`, vectors);
+				}
+				await addVectors(store, mine, myScope, "my-document", myVectors);
 			}
-			myVectors = await addVectors(exactFirst, mine, myScope, "my-document", 30);
-		}, 120_000);
+		}, 180_000);
 
 		afterAll(async () => {
 			await exactFirst?.close();
-			await indexOnly?.close();
+			await graphOnly?.close();
 			await database?.drop();
 		});
 
@@ -113,7 +125,7 @@ await describeWithPostgres("vector recall", () => {
 			store.knowledge.search({ query: "", queryVector: query, embedderId, mode: "vector", k, scopes: [myScope] });
 
 		it("a plain HNSW walk filtered by scope loses most of the user's neighbours (why the store avoids it)", async () => {
-			const client = new pg.Client({ connectionString: database.url, options: `-c search_path=${schema},public` });
+			const client = new pg.Client({ connectionString: database.url, options: `-c search_path=${graphSchema},public` });
 			await client.connect();
 			try {
 				await client.query("SET enable_seqscan = off");
@@ -122,7 +134,7 @@ await describeWithPostgres("vector recall", () => {
 				for (const query of queries) {
 					const { rows } = await client.query<{ ordinal: number }>(
 						`SELECT c.ordinal FROM knowledge_vectors_1 AS v JOIN knowledge_chunks AS c USING (chunk_key)
-						WHERE (v.scope || '') = $2 ORDER BY v.embedding <=> $1 LIMIT ${k}`,
+						WHERE v.in_graph AND (v.scope || '') = $2 ORDER BY v.embedding <=> $1 LIMIT ${k}`,
 						[`[${Array.from(query).join(",")}]`, myScope],
 					);
 					total += recallOf(
@@ -147,7 +159,7 @@ await describeWithPostgres("vector recall", () => {
 		it("keeps recall through the HNSW index with iterative scans when a scope counts as large", async () => {
 			let total = 0;
 			for (const query of queries) {
-				const hits = await search(indexOnly, query);
+				const hits = await search(graphOnly, query);
 				expect(hits.every((hit) => hit.scope === myScope)).toBe(true);
 				total += recallOf(
 					hits.map((hit) => hit.ordinal),

@@ -71,12 +71,14 @@ export const knowledgeMigration: Migration = {
 		await sql`CREATE INDEX knowledge_chunks_keywords ON knowledge_chunks USING gin (keywords)`.execute(database);
 		await sql`CREATE INDEX knowledge_chunks_scope ON knowledge_chunks (scope, collection_id)`.execute(database);
 
-		// Per scope: chunks and keyword tokens, kept exact by every add and delete. They tell which
-		// scopes are empty, how large a scope is (exact or HNSW vector search), and BM25's corpus size.
+		// Per scope: chunks and keyword tokens, kept exact by every add and delete (which scopes are
+		// empty; BM25's corpus size), and whether the scope's vectors are in the HNSW graph — set for
+		// good once the scope has grown large (postgres-knowledge-vectors.ts).
 		await sql`CREATE TABLE knowledge_scopes (
 			scope text COLLATE "C" PRIMARY KEY,
 			chunk_count bigint NOT NULL,
-			keyword_length bigint NOT NULL
+			keyword_length bigint NOT NULL,
+			in_graph boolean NOT NULL DEFAULT false
 		)`.execute(database);
 
 		await sql`CREATE TABLE knowledge_vector_spaces (

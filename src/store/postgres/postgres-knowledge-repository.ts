@@ -17,6 +17,7 @@ import {
 	findVectorSpace,
 	insertVectors,
 	listVectorSpaces,
+	moveScopeIntoGraph,
 	removeVectors,
 } from "./postgres-knowledge-vectors.js";
 import { type PostgresRepositoryDependencies, type Queryable, queryOne } from "./postgres-repository-support.js";
@@ -29,7 +30,15 @@ import { type PostgresRepositoryDependencies, type Queryable, queryOne } from ".
 
 export interface PostgresKnowledgeOptions extends KnowledgeSearchSettings {
 	now?: () => number;
+	/**
+	 * A scope whose chunks grow past this many joins the HNSW graph; smaller scopes are searched
+	 * exactly (see postgres-knowledge-vectors.ts). Default 20,000: exact search of one scope stays
+	 * in the tens of milliseconds up to about there (../shared/RETRIEVAL-NOTES.md).
+	 */
+	vectorGraphThreshold?: number;
 }
+
+export const defaultVectorGraphThreshold = 20_000;
 
 const collectionColumns = `id, name, owner_user_id AS "ownerUserId", shared, description, created_at AS "createdAt"`;
 
@@ -41,14 +50,42 @@ async function documentById(database: Queryable, id: string): Promise<DocumentRe
 	return queryOne<DocumentRecord>(database, `SELECT ${documentColumns} FROM knowledge_documents WHERE id = $1`, [id]);
 }
 
-/** Adds (or with negative numbers removes) chunks and keyword tokens to a scope's counters. */
-async function countInScope(database: Queryable, scope: string, chunks: number, tokens: number): Promise<void> {
+/** Removes chunks and keyword tokens from a scope's counters. */
+async function uncountInScope(database: Queryable, scope: string, chunks: number, tokens: number): Promise<void> {
 	await database.query(
-		`INSERT INTO knowledge_scopes (scope, chunk_count, keyword_length) VALUES ($1, $2, $3)
-		ON CONFLICT (scope) DO UPDATE SET chunk_count = knowledge_scopes.chunk_count + excluded.chunk_count,
-			keyword_length = knowledge_scopes.keyword_length + excluded.keyword_length`,
+		"UPDATE knowledge_scopes SET chunk_count = chunk_count - $2, keyword_length = keyword_length - $3 WHERE scope = $1",
 		[scope, chunks, tokens],
 	);
+}
+
+/**
+ * Adds chunks and keyword tokens to a scope's counters, and tells whether the scope's vectors
+ * belong in the HNSW graph — and whether it has just grown into it. The counter row stays locked
+ * to the end of the transaction: uploads into one scope take turns here.
+ */
+async function countInScope(
+	database: Queryable,
+	scope: string,
+	chunks: number,
+	tokens: number,
+	graphThreshold: number,
+): Promise<{ inGraph: boolean; joinedGraph: boolean }> {
+	await database.query(
+		`INSERT INTO knowledge_scopes (scope, chunk_count, keyword_length) VALUES ($1, 0, 0) ON CONFLICT (scope) DO NOTHING`,
+		[scope],
+	);
+	const { rows } = await database.query<{ chunkCount: number; inGraph: boolean }>(
+		`SELECT chunk_count AS "chunkCount", in_graph AS "inGraph" FROM knowledge_scopes WHERE scope = $1 FOR UPDATE`,
+		[scope],
+	);
+	const before = rows[0] ?? { chunkCount: 0, inGraph: false };
+	const inGraph = before.inGraph || before.chunkCount + chunks > graphThreshold;
+	await database.query(
+		`UPDATE knowledge_scopes SET chunk_count = chunk_count + $2, keyword_length = keyword_length + $3, in_graph = $4
+		WHERE scope = $1`,
+		[scope, chunks, tokens, inGraph],
+	);
+	return { inGraph, joinedGraph: inGraph && !before.inGraph };
 }
 
 export function createPostgresKnowledgeRepository(
@@ -57,6 +94,7 @@ export function createPostgresKnowledgeRepository(
 ): KnowledgeRepository {
 	const { pool, transaction } = dependencies;
 	const now = options.now ?? Date.now;
+	const graphThreshold = options.vectorGraphThreshold ?? defaultVectorGraphThreshold;
 	const search = createKnowledgeSearch(dependencies, options);
 
 	/**
@@ -76,7 +114,7 @@ export function createPostgresKnowledgeRepository(
 			[document.id],
 		);
 		const { chunks = 0, tokens = 0 } = rows[0] ?? {};
-		await countInScope(database, document.scope, -chunks, -tokens);
+		await uncountInScope(database, document.scope, chunks, tokens);
 		// Chunks, and through them the vectors, go with the document (ON DELETE CASCADE).
 		await database.query("DELETE FROM knowledge_documents WHERE id = $1", [document.id]);
 	}
@@ -178,6 +216,9 @@ export function createPostgresKnowledgeRepository(
 							keywords.map((entry) => entry.tsvector),
 						],
 					);
+					const tokens = keywords.reduce((sum, entry) => sum + entry.length, 0);
+					const graph = await countInScope(client, document.scope, chunks.length, tokens, graphThreshold);
+					if (graph.joinedGraph) await moveScopeIntoGraph(client, document.scope);
 					if (space !== undefined) {
 						// Ordinals are unique per document (a constraint), so they pair each vector with its chunk's key.
 						const keyOfOrdinal = new Map(rows.map((row) => [row.ordinal, row.chunkKey]));
@@ -190,11 +231,9 @@ export function createPostgresKnowledgeRepository(
 								collectionId: document.collectionId,
 								vector: vectors[index]!,
 							})),
+							graph.inGraph,
 						);
 					}
-					// Last: the scope's counter row is the one lock concurrent uploads to a scope share.
-					const tokens = keywords.reduce((sum, entry) => sum + entry.length, 0);
-					await countInScope(client, document.scope, chunks.length, tokens);
 				}),
 			);
 		},
@@ -291,6 +330,11 @@ export function createPostgresKnowledgeRepository(
 				const oldSpace = await findVectorSpace(client, document.embedderId);
 				if (oldSpace !== undefined) await removeVectors(client, oldSpace, chunkKeys);
 				if (space !== undefined) {
+					const scope = await queryOne<{ inGraph: boolean }>(
+						client,
+						`SELECT in_graph AS "inGraph" FROM knowledge_scopes WHERE scope = $1`,
+						[document.scope],
+					);
 					await insertVectors(
 						client,
 						space,
@@ -300,6 +344,7 @@ export function createPostgresKnowledgeRepository(
 							collectionId: document.collectionId,
 							vector: vectors[index]!,
 						})),
+						scope?.inGraph ?? false,
 					);
 				}
 				await client.query("UPDATE knowledge_documents SET embedder_id = $1 WHERE id = $2", [embedderId, documentId]);

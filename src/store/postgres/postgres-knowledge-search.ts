@@ -16,11 +16,7 @@ import type { PostgresRepositoryDependencies } from "./postgres-repository-suppo
 export interface KnowledgeSearchSettings {
 	/** Share of the keyword list in hybrid fusion, 0..1. */
 	keywordWeight?: number | undefined;
-	/** Scopes holding up to this many chunks together are vector-searched exactly (see postgres-knowledge-vectors.ts). */
-	exactVectorScanLimit?: number | undefined;
 }
-
-export const defaultExactVectorScanLimit = 20_000;
 
 interface HitRow {
 	chunkKey: number;
@@ -38,7 +34,6 @@ export function createKnowledgeSearch(
 	settings: KnowledgeSearchSettings = {},
 ) {
 	const keywordWeight = settings.keywordWeight ?? defaultKeywordWeight;
-	const exactScanLimit = settings.exactVectorScanLimit ?? defaultExactVectorScanLimit;
 
 	async function keywordCandidates(request: ChunkSearchRequest, depth: number) {
 		const stems = queryStems(request.query);
@@ -58,7 +53,7 @@ export function createKnowledgeSearch(
 
 	async function vectorCandidates(
 		request: ChunkSearchRequest,
-		scopes: ReadonlyArray<{ scope: string; chunkCount: number }>,
+		scopes: ReadonlyArray<{ scope: string; inGraph: boolean }>,
 		depth: number,
 	): Promise<ScoredCandidate<number>[]> {
 		if (request.queryVector === undefined || request.embedderId === undefined) {
@@ -73,7 +68,6 @@ export function createKnowledgeSearch(
 			scopes,
 			collectionIds: request.collectionIds,
 			k: depth,
-			exactScanLimit,
 		});
 		return nearest
 			.filter((hit) => hit.similarity >= floor)
@@ -122,8 +116,8 @@ export function createKnowledgeSearch(
 			const k = Math.floor(searchRequest.k);
 			if (!(k > 0) || searchRequest.scopes.length === 0) return [];
 			// Most users have no documents of their own: one indexed lookup skips their empty scope.
-			const { rows: scopes } = await pool.query<{ scope: string; chunkCount: number }>(
-				`SELECT scope, chunk_count AS "chunkCount" FROM knowledge_scopes WHERE chunk_count > 0 AND scope = ANY($1)`,
+			const { rows: scopes } = await pool.query<{ scope: string; inGraph: boolean }>(
+				`SELECT scope, in_graph AS "inGraph" FROM knowledge_scopes WHERE chunk_count > 0 AND scope = ANY($1)`,
 				[[...new Set(searchRequest.scopes)]],
 			);
 			if (scopes.length === 0) return [];

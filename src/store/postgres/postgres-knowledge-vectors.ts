@@ -3,19 +3,21 @@ import type { Queryable } from "./postgres-repository-support.js";
 
 /**
  * Vector spaces: one pgvector table per embedder id, listed in knowledge_vector_spaces, so
- * vectors of different embedders are never compared. Each table has an HNSW index (cosine) and a
- * (scope, collection) index.
+ * vectors of different embedders are never compared. Each table has a (scope, collection) index
+ * and a *partial* HNSW index (cosine) over the rows of large scopes only.
  *
- * Recall under a scope filter. An HNSW index walked with `WHERE scope = …` filters *after* the
- * walk: when the scope is a small part of the table, most of the ef_search candidates belong to
- * others and the user gets few or none of their own nearest chunks (measured in
- * ../shared/RETRIEVAL-NOTES.md: 4% recall). So each search splits its scopes:
- * - scopes small enough (≤ `exactScanLimit` chunks together) are searched exactly, through the
- *   scope index and a sort by distance — full recall, and fast for a user's own chunks;
- * - larger scopes (a big shared collection) use the HNSW index with pgvector 0.8's iterative
- *   scan (`hnsw.iterative_scan = relaxed_order`), which keeps walking the graph until enough rows
- *   pass the filter, then the rows are re-sorted by exact distance.
- * test/postgres/postgres-vector-recall.test.ts checks both against exact results.
+ * Recall under a scope filter. An HNSW walk with `WHERE scope = …` filters *after* the walk: when
+ * the scope is a small part of the table, most of the ef_search candidates belong to others and
+ * the user gets few or none of their own nearest chunks (measured in
+ * ../shared/RETRIEVAL-NOTES.md: 4% recall; test/postgres/postgres-vector-recall.test.ts: 2%). So:
+ * - a scope's vectors are searched exactly — through the scope index, sorted by distance — until
+ *   the scope holds more than `graphThreshold` chunks (knowledge_scopes.in_graph): full recall,
+ *   and fast for a user's own chunks. Their rows stay out of the HNSW index, whose upkeep is the
+ *   costliest part of an insert (~3.5 ms per 1,024-dimension vector here);
+ * - a scope past the threshold (a big shared collection) joins the graph for good (its rows get
+ *   `in_graph`), and is searched through HNSW with pgvector 0.8's iterative scan
+ *   (`hnsw.iterative_scan = relaxed_order`), which keeps walking until enough rows pass the filter;
+ *   the rows are then re-sorted by exact distance.
  */
 
 export interface VectorSpace {
@@ -73,12 +75,14 @@ export async function ensureVectorSpace(
 			chunk_key bigint PRIMARY KEY REFERENCES knowledge_chunks (chunk_key) ON DELETE CASCADE,
 			scope text COLLATE "C" NOT NULL,
 			collection_id text COLLATE "C" NOT NULL,
+			in_graph boolean NOT NULL,
 			embedding vector(${dimensions}) NOT NULL
 		)`);
 		await database.query(`CREATE INDEX ${space.tableName}_scope ON ${space.tableName} (scope, collection_id)`);
 		if (dimensions <= maximumIndexedDimensions) {
 			await database.query(
-				`CREATE INDEX ${space.tableName}_embedding ON ${space.tableName} USING hnsw (embedding vector_cosine_ops)`,
+				`CREATE INDEX ${space.tableName}_embedding ON ${space.tableName} USING hnsw (embedding vector_cosine_ops)
+				WHERE in_graph`,
 			);
 		}
 		return space;
@@ -95,6 +99,7 @@ export async function insertVectors(
 	database: Queryable,
 	space: VectorSpace,
 	rows: ReadonlyArray<{ chunkKey: number; scope: string; collectionId: string; vector: Float32Array }>,
+	inGraph: boolean,
 ): Promise<void> {
 	if (rows.length === 0) return;
 	for (const row of rows) {
@@ -105,15 +110,28 @@ export async function insertVectors(
 		}
 	}
 	await database.query(
-		`INSERT INTO ${space.tableName} (chunk_key, scope, collection_id, embedding)
-		SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::vector[])`,
+		`INSERT INTO ${space.tableName} (chunk_key, scope, collection_id, in_graph, embedding)
+		SELECT chunk_key, scope, collection_id, $5, embedding
+		FROM unnest($1::bigint[], $2::text[], $3::text[], $4::vector[]) AS row (chunk_key, scope, collection_id, embedding)`,
 		[
 			rows.map((row) => row.chunkKey),
 			rows.map((row) => row.scope),
 			rows.map((row) => row.collectionId),
 			rows.map((row) => pgvector.toSql(Array.from(row.vector))),
+			inGraph,
 		],
 	);
+}
+
+/** Puts every vector of a scope that has just grown large into the HNSW graph, in every space. */
+export async function moveScopeIntoGraph(database: Queryable, scope: string): Promise<void> {
+	const { rows } = await database.query<{ spaceNumber: number; embedderId: string; dimensions: number }>(
+		`SELECT space_number AS "spaceNumber", embedder_id AS "embedderId", dimensions FROM knowledge_vector_spaces`,
+	);
+	for (const row of rows) {
+		const space = toSpace(row.spaceNumber, row.embedderId, row.dimensions);
+		await database.query(`UPDATE ${space.tableName} SET in_graph = true WHERE scope = $1 AND NOT in_graph`, [scope]);
+	}
 }
 
 export async function removeVectors(database: Queryable, space: VectorSpace, chunkKeys: readonly number[]) {
@@ -123,23 +141,24 @@ export async function removeVectors(database: Queryable, space: VectorSpace, chu
 export interface NearestRequest {
 	space: VectorSpace;
 	vector: Float32Array;
-	/** Each scope with its chunk count (from knowledge_scopes). */
-	scopes: ReadonlyArray<{ scope: string; chunkCount: number }>;
+	/** Each scope, and whether its vectors are in the HNSW graph (from knowledge_scopes). */
+	scopes: ReadonlyArray<{ scope: string; inGraph: boolean }>;
 	collectionIds: readonly string[] | undefined;
 	k: number;
-	exactScanLimit: number;
 }
 
 /**
  * The scope (and collection) filter. `indexed` writes it as expressions the scope index cannot
  * serve, so the planner walks the HNSW index (with iterative scans) instead of reading a large
- * scope's rows through the scope index and sorting them all.
+ * scope's rows through the scope index and sorting them all; `in_graph` matches the partial
+ * index's predicate, which the planner needs to see before it uses that index.
  */
 function filterSql(collectionIds: readonly string[] | undefined, indexed = false): string {
 	const column = (name: string) => (indexed ? `(${name} || '')` : name);
+	const graph = indexed ? "in_graph AND " : "";
 	return collectionIds === undefined
-		? `${column("scope")} = ANY($2)`
-		: `${column("scope")} = ANY($2) AND ${column("collection_id")} = ANY($3)`;
+		? `${graph}${column("scope")} = ANY($2)`
+		: `${graph}${column("scope")} = ANY($2) AND ${column("collection_id")} = ANY($3)`;
 }
 
 export async function nearestChunks(
@@ -153,18 +172,8 @@ export async function nearestChunks(
 		throw new Error(`expected a ${space.dimensions}-dimensional query vector for ${space.embedderId}`);
 	}
 	const indexed = space.dimensions <= maximumIndexedDimensions;
-	const exactScopes: string[] = [];
-	const indexedScopes: string[] = [];
-	let exactTotal = 0;
-	// Smallest first, so as many scopes as possible fit under the exact-scan limit.
-	for (const { scope, chunkCount } of [...request.scopes].sort((left, right) => left.chunkCount - right.chunkCount)) {
-		if (!indexed || exactTotal + chunkCount <= request.exactScanLimit) {
-			exactScopes.push(scope);
-			exactTotal += chunkCount;
-		} else {
-			indexedScopes.push(scope);
-		}
-	}
+	const exactScopes = request.scopes.filter((entry) => !indexed || !entry.inGraph).map((entry) => entry.scope);
+	const indexedScopes = request.scopes.filter((entry) => indexed && entry.inGraph).map((entry) => entry.scope);
 	const queryVector = pgvector.toSql(Array.from(vector));
 	const parameters = (scopes: string[]) =>
 		collectionIds === undefined ? [queryVector, scopes, k] : [queryVector, scopes, collectionIds, k];
