@@ -136,6 +136,35 @@ await describeWithPostgres("postgres store", () => {
 			}
 		});
 
+		it("installs pgvector in public, never in a store's own schema, so dropping that schema keeps it", async () => {
+			const bare = await createTestDatabase(undefined, { withVector: false });
+			try {
+				const first = await createPostgresStore({ url: bare.url, schema: "first_store" });
+				await first.close();
+				const client = new pg.Client({ connectionString: bare.url });
+				await client.connect();
+				try {
+					const extensionSchema = async () =>
+						(
+							await client.query<{ nspname: string }>(
+								`SELECT n.nspname FROM pg_extension AS e JOIN pg_namespace AS n ON n.oid = e.extnamespace
+								WHERE e.extname = 'vector'`,
+							)
+						).rows.map((row) => row.nspname);
+					expect(await extensionSchema()).toEqual(["public"]);
+					await client.query("DROP SCHEMA first_store CASCADE");
+					expect(await extensionSchema()).toEqual(["public"]);
+				} finally {
+					await client.end();
+				}
+				const second = await createPostgresStore({ url: bare.url, schema: "second_store" });
+				await second.knowledge.createCollection(aCollection());
+				await second.close();
+			} finally {
+				await bare.drop();
+			}
+		});
+
 		it("answers ping while the server is up, and fails readiness without it", async () => {
 			const store = await createPostgresStore({ url: database.url, schema: freshSchemaName("ping") });
 			await store.ping();

@@ -39,14 +39,16 @@ export interface TestDatabase {
 	drop(): Promise<void>;
 }
 
-/** A fresh database (`parley_test_<random>`) with pgvector, dropped again by `drop()`. */
-export async function createTestDatabase(url = testPostgresUrl): Promise<TestDatabase> {
+/** A fresh database (`parley_test_<random>`), with pgvector unless told otherwise, dropped again by `drop()`. */
+export async function createTestDatabase(url = testPostgresUrl, options = { withVector: true }): Promise<TestDatabase> {
 	const name = `parley_test_${randomBytes(6).toString("hex")}`;
 	await withClient(url, (client) => client.query(`CREATE DATABASE ${name}`));
 	const databaseUrl = new URL(url);
 	databaseUrl.pathname = `/${name}`;
-	// Installed once in public, where every test schema finds the `vector` type.
-	await withClient(databaseUrl.toString(), (client) => client.query("CREATE EXTENSION IF NOT EXISTS vector"));
+	if (options.withVector) {
+		// Installed once in public, where every test schema finds the `vector` type.
+		await withClient(databaseUrl.toString(), (client) => client.query("CREATE EXTENSION IF NOT EXISTS vector"));
+	}
 	return {
 		url: databaseUrl.toString(),
 		drop: () =>

@@ -1,12 +1,12 @@
-import { anyOfQuery, inverseDocumentFrequency, singleTermQuery, titleWeight } from "./postgres-keyword-text.js";
+import { anyOfQuery, inverseDocumentFrequency, singleTermQuery } from "./postgres-keyword-text.js";
 import type { Queryable } from "./postgres-repository-support.js";
 
 /**
  * Keyword ranking in PostgreSQL with FTS5's bm25() formula (k1 1.2, b 0.75, FTS5's IDF floor),
  * so the same corpus ranks alike on both backends. The GIN index finds the rows that match any
- * query term; the score is computed from each row's tsvector (term frequencies, title hits
- * weighted `titleWeight`), its length, and corpus statistics counted over every scope, as FTS5
- * counts them over its whole table. ts_rank was not used: it is not BM25 and ranks differently.
+ * query term; the score is computed from each row's stored term frequencies (title hits counted
+ * `titleWeight` times), its length, and corpus statistics counted over every scope, as FTS5
+ * counts them over its whole table. ts_rank was not used: it is not BM25 (BENCHMARKS.md).
  */
 
 const k1 = 1.2;
@@ -64,30 +64,18 @@ export async function rankByKeywords(
 	if (collectionIds !== undefined) parameters.push(collectionIds);
 	// One query term per element of $1, repeats kept (FTS5 scores each phrase of the query).
 	const { rows } = await database.query<KeywordRow>(
-		`WITH terms AS (SELECT * FROM unnest($1::text[], $2::float8[]) AS term (lexeme, weight)),
-		matched AS (
-			SELECT chunk_key, keyword_length, keywords, body FROM knowledge_chunks
-			WHERE scope = ANY($3) ${collectionFilter} AND keywords @@ $4::tsquery
-		),
-		frequencies AS (
-			SELECT matched.chunk_key, entry.lexeme,
-				(SELECT sum(CASE weight WHEN 'A' THEN ${titleWeight} ELSE 1 END)::float8 FROM unnest(entry.weights) AS weight)
-					AS frequency,
-				matched.keyword_length
-			FROM matched CROSS JOIN LATERAL unnest(matched.keywords) AS entry
-		),
-		scored AS (
-			SELECT frequencies.chunk_key,
-				sum(terms.weight * (frequencies.frequency * ${k1 + 1}) /
-					(frequencies.frequency + ${k1} * (${1 - b} + ${b} * frequencies.keyword_length / $5::float8))) AS score
-			FROM frequencies JOIN terms ON terms.lexeme = frequencies.lexeme
-			GROUP BY frequencies.chunk_key
-			ORDER BY score DESC, frequencies.chunk_key
-			LIMIT $6
-		)
-		SELECT scored.chunk_key AS "chunkKey", scored.score, matched.body
-		FROM scored JOIN matched ON matched.chunk_key = scored.chunk_key
-		ORDER BY scored.score DESC, scored.chunk_key`,
+		`SELECT chunk.chunk_key AS "chunkKey", scored.score, chunk.body
+		FROM knowledge_chunks AS chunk
+		CROSS JOIN LATERAL (
+			SELECT sum(term.weight * (lookup.frequency * ${k1 + 1}) /
+				(lookup.frequency + ${k1} * (${1 - b} + ${b} * chunk.keyword_length / $5::float8))) AS score
+			FROM unnest($1::text[], $2::float8[]) AS term (lexeme, weight)
+			CROSS JOIN LATERAL (SELECT (chunk.term_frequencies ->> term.lexeme)::float8 AS frequency) AS lookup
+			WHERE lookup.frequency IS NOT NULL
+		) AS scored
+		WHERE chunk.scope = ANY($3) ${collectionFilter} AND chunk.keywords @@ $4::tsquery
+		ORDER BY scored.score DESC, chunk.chunk_key
+		LIMIT $6`,
 		parameters,
 	);
 	return rows;

@@ -13,8 +13,6 @@ import { porterStem } from "../../text/porter-stemmer.js";
 export const titleWeight = 3;
 /** FTS5 counts one token in each of its two filter columns (scope and collection) of every row. */
 const filterTokensPerRow = 2;
-/** tsvector positions stop at 16383; later words still count once, which chunks never reach. */
-const maximumPosition = 16_383;
 
 /** PostgreSQL refuses lexemes over 2,047 bytes; far shorter than that, a "word" is noise anyway. */
 const maximumLexemeBytes = 255;
@@ -37,8 +35,10 @@ function quoteLexeme(lexeme: string): string {
 }
 
 export interface IndexedKeywords {
-	/** A tsvector literal: title words at weight A, body words at weight D, with positions (term frequency). */
+	/** A tsvector literal of the row's distinct terms: what the GIN index matches. */
 	tsvector: string;
+	/** Each term's frequency for BM25, title occurrences counted `titleWeight` times (FTS5's column weights). */
+	frequencies: Record<string, number>;
 	/** The row's length in tokens as FTS5 counts it. */
 	length: number;
 }
@@ -46,18 +46,14 @@ export interface IndexedKeywords {
 export function indexKeywords(title: string, body: string): IndexedKeywords {
 	const titleTokens = keywordTokens(title);
 	const bodyTokens = keywordTokens(body);
-	const positions = new Map<string, string[]>();
-	const add = (tokens: string[], offset: number, weight: string) => {
-		tokens.forEach((token, index) => {
-			const list = positions.get(token) ?? [];
-			list.push(`${Math.min(offset + index + 1, maximumPosition)}${weight}`);
-			positions.set(token, list);
-		});
+	const frequencies: Record<string, number> = Object.create(null);
+	for (const token of titleTokens) frequencies[token] = (frequencies[token] ?? 0) + titleWeight;
+	for (const token of bodyTokens) frequencies[token] = (frequencies[token] ?? 0) + 1;
+	return {
+		tsvector: Object.keys(frequencies).map(quoteLexeme).join(" "),
+		frequencies,
+		length: filterTokensPerRow + titleTokens.length + bodyTokens.length,
 	};
-	add(titleTokens, 0, "A");
-	add(bodyTokens, titleTokens.length, "");
-	const entries = [...positions].map(([lexeme, list]) => `${quoteLexeme(lexeme)}:${list.join(",")}`);
-	return { tsvector: entries.join(" "), length: filterTokensPerRow + titleTokens.length + bodyTokens.length };
 }
 
 /**

@@ -7,10 +7,11 @@ import type { Migration } from "kysely/migration";
  * with an HNSW index) are made when a space gets its first vector (postgres-knowledge-vectors.ts),
  * because their dimension is the embedder's.
  *
- * Keywords: `keywords` is a tsvector built in JavaScript from the same analysis the SQLite side's
- * FTS5 `porter unicode61` tokenizer applies (folded, Porter-stemmed words; title words weighted
- * A, body words D), and ranked with the same BM25 as FTS5's bm25() (postgres-keyword-search.ts),
- * so both backends rank alike. PostgreSQL's own 'english' and 'simple' configurations ranked with
+ * Keywords: `keywords` is a tsvector of the terms the SQLite side's FTS5 `porter unicode61`
+ * tokenizer would index (folded, Porter-stemmed words, analysed in JavaScript), matched through a
+ * GIN index; `term_frequencies` holds each term's count (title words counted 3 times, as FTS5's
+ * column weights count them), so the same BM25 as FTS5's bm25() (postgres-keyword-search.ts) is a
+ * lookup per query term rather than a walk over the whole tsvector, and both backends rank alike. PostgreSQL's own 'english' and 'simple' configurations ranked with
  * ts_rank scored 0.28–0.33 nDCG@10 on Cranfield against 0.372 (BENCHMARKS.md). A GIN index answers the `@@` match.
  * `keyword_length` is the row's token count as FTS5 counts it (title, body and the two filter
  * tokens), which BM25's length normalisation needs.
@@ -18,7 +19,9 @@ import type { Migration } from "kysely/migration";
 export const knowledgeMigration: Migration = {
 	async up(database: Kysely<unknown>) {
 		// Usually already there (an administrator or CI creates it); needs a superuser otherwise.
-		await sql`CREATE EXTENSION IF NOT EXISTS vector`.execute(database);
+		// Always in public: created inside a store's own schema, it would be invisible to stores in
+		// other schemas, and dropping that schema would drop it with every vector column using it.
+		await sql`CREATE EXTENSION IF NOT EXISTS vector WITH SCHEMA public`.execute(database);
 
 		await sql`CREATE TABLE knowledge_collections (
 			id text COLLATE "C" PRIMARY KEY,
@@ -66,6 +69,7 @@ export const knowledgeMigration: Migration = {
 			body text NOT NULL,
 			keyword_length integer NOT NULL,
 			keywords tsvector NOT NULL,
+			term_frequencies jsonb NOT NULL,
 			UNIQUE (document_id, ordinal)
 		)`.execute(database);
 		await sql`CREATE INDEX knowledge_chunks_keywords ON knowledge_chunks USING gin (keywords)`.execute(database);

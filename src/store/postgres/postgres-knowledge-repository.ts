@@ -196,11 +196,12 @@ export function createPostgresKnowledgeRepository(
 					);
 					const { rows } = await client.query<{ chunkKey: number; ordinal: number }>(
 						`INSERT INTO knowledge_chunks (document_id, scope, collection_id, ordinal, heading, token_count, title, body,
-							keyword_length, keywords)
+							keyword_length, keywords, term_frequencies)
 						SELECT $1, $2, $3, chunk.ordinal, chunk.heading, chunk.token_count, chunk.title, chunk.body,
-							chunk.keyword_length, chunk.keywords::tsvector
-						FROM unnest($4::int[], $5::text[], $6::int[], $7::text[], $8::text[], $9::int[], $10::text[])
-							WITH ORDINALITY AS chunk (ordinal, heading, token_count, title, body, keyword_length, keywords, position)
+							chunk.keyword_length, chunk.keywords::tsvector, chunk.term_frequencies
+						FROM unnest($4::int[], $5::text[], $6::int[], $7::text[], $8::text[], $9::int[], $10::text[], $11::jsonb[])
+							WITH ORDINALITY AS chunk (ordinal, heading, token_count, title, body, keyword_length, keywords,
+								term_frequencies, position)
 						ORDER BY chunk.position
 						RETURNING chunk_key AS "chunkKey", ordinal`,
 						[
@@ -214,6 +215,7 @@ export function createPostgresKnowledgeRepository(
 							chunks.map((chunk) => chunk.text),
 							keywords.map((entry) => entry.length),
 							keywords.map((entry) => entry.tsvector),
+							keywords.map((entry) => JSON.stringify(entry.frequencies)),
 						],
 					);
 					const tokens = keywords.reduce((sum, entry) => sum + entry.length, 0);
