@@ -1,4 +1,4 @@
-import { anyOfQuery, inverseDocumentFrequency, singleTermQuery } from "./postgres-keyword-text.js";
+import { anyOfQuery, inverseDocumentFrequency } from "./postgres-keyword-text.js";
 import type { Queryable } from "./postgres-repository-support.js";
 
 /**
@@ -30,11 +30,37 @@ export async function corpusStatistics(database: Queryable): Promise<CorpusStati
 export async function documentFrequencies(database: Queryable, stems: readonly string[]): Promise<number[]> {
 	if (stems.length === 0) return [];
 	const { rows } = await database.query<{ frequency: number }>(
-		`SELECT (SELECT count(*) FROM knowledge_chunks WHERE keywords @@ term.query::tsquery) AS frequency
-		FROM unnest($1::text[]) WITH ORDINALITY AS term (query, position) ORDER BY term.position`,
-		[stems.map(singleTermQuery)],
+		`SELECT coalesce(knowledge_terms.chunk_count, 0) AS frequency
+		FROM unnest($1::text[]) WITH ORDINALITY AS term (lexeme, position)
+		LEFT JOIN knowledge_terms ON knowledge_terms.lexeme = term.lexeme
+		ORDER BY term.position`,
+		[stems],
 	);
 	return rows.map((row) => row.frequency);
+}
+
+/**
+ * Adds `sign` (1 or −1) × each term's chunk count to the document frequencies. Rows are locked in
+ * lexeme order, so concurrent uploads sharing words wait for each other instead of deadlocking.
+ */
+export async function countTerms(database: Queryable, counts: ReadonlyMap<string, number>, sign: 1 | -1) {
+	if (counts.size === 0) return;
+	const lexemes = [...counts.keys()].sort();
+	if (sign === 1) {
+		await database.query(
+			`INSERT INTO knowledge_terms (lexeme, chunk_count)
+			SELECT * FROM unnest($1::text[], $2::bigint[]) AS term (lexeme, chunk_count) ORDER BY lexeme
+			ON CONFLICT (lexeme) DO UPDATE SET chunk_count = knowledge_terms.chunk_count + excluded.chunk_count`,
+			[lexemes, lexemes.map((lexeme) => counts.get(lexeme)!)],
+		);
+		return;
+	}
+	await database.query("SELECT 1 FROM knowledge_terms WHERE lexeme = ANY($1) ORDER BY lexeme FOR UPDATE", [lexemes]);
+	await database.query(
+		`UPDATE knowledge_terms SET chunk_count = knowledge_terms.chunk_count - term.chunk_count
+		FROM unnest($1::text[], $2::bigint[]) AS term (lexeme, chunk_count) WHERE knowledge_terms.lexeme = term.lexeme`,
+		[lexemes, lexemes.map((lexeme) => counts.get(lexeme)!)],
+	);
 }
 
 export interface KeywordRow {

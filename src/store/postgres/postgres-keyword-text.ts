@@ -69,10 +69,6 @@ export function anyOfQuery(stems: readonly string[]): string {
 	return [...new Set(stems)].map(quoteLexeme).join(" | ");
 }
 
-export function singleTermQuery(stem: string): string {
-	return quoteLexeme(stem);
-}
-
 /** BM25 inverse document frequency exactly as FTS5 computes it (fts5_aux.c), floored at 1e-6. */
 export function inverseDocumentFrequency(rowCount: number, rowsWithTerm: number): number {
 	const idf = Math.log((rowCount - rowsWithTerm + 0.5) / (rowsWithTerm + 0.5));

@@ -85,6 +85,14 @@ export const knowledgeMigration: Migration = {
 			in_graph boolean NOT NULL DEFAULT false
 		)`.execute(database);
 
+		// How many chunks (of every scope) hold each term: BM25's document frequencies, kept exact by
+		// every add and delete. Counting them through the GIN index on each search read every
+		// matching row's heap tuple (~0.3 s for a common-word query at 10k chunks, measured).
+		await sql`CREATE TABLE knowledge_terms (
+			lexeme text COLLATE "C" PRIMARY KEY,
+			chunk_count bigint NOT NULL
+		)`.execute(database);
+
 		await sql`CREATE TABLE knowledge_vector_spaces (
 			space_number integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
 			embedder_id text COLLATE "C" NOT NULL UNIQUE,

@@ -8,7 +8,7 @@ import type {
 	StoredChunk,
 } from "../knowledge-port.js";
 import { withConflictsMapped } from "./postgres-conflicts.js";
-import { corpusStatistics, documentFrequencies } from "./postgres-keyword-search.js";
+import { corpusStatistics, countTerms, documentFrequencies } from "./postgres-keyword-search.js";
 import { indexKeywords, lexemeOf } from "./postgres-keyword-text.js";
 import { createKnowledgeSearch, type KnowledgeSearchSettings } from "./postgres-knowledge-search.js";
 import {
@@ -114,6 +114,13 @@ export function createPostgresKnowledgeRepository(
 			[document.id],
 		);
 		const { chunks = 0, tokens = 0 } = rows[0] ?? {};
+		const terms = await database.query<{ lexeme: string; chunks: number }>(
+			`SELECT lexeme, count(*) AS chunks FROM knowledge_chunks, jsonb_object_keys(term_frequencies) AS lexeme
+			WHERE document_id = $1 GROUP BY lexeme`,
+			[document.id],
+		);
+		// Terms first, then the scope: the order uploads take them in too.
+		await countTerms(database, new Map(terms.rows.map((row) => [row.lexeme, row.chunks])), -1);
 		await uncountInScope(database, document.scope, chunks, tokens);
 		// Chunks, and through them the vectors, go with the document (ON DELETE CASCADE).
 		await database.query("DELETE FROM knowledge_documents WHERE id = $1", [document.id]);
@@ -218,6 +225,11 @@ export function createPostgresKnowledgeRepository(
 							keywords.map((entry) => JSON.stringify(entry.frequencies)),
 						],
 					);
+					const terms = new Map<string, number>();
+					for (const entry of keywords) {
+						for (const lexeme of Object.keys(entry.frequencies)) terms.set(lexeme, (terms.get(lexeme) ?? 0) + 1);
+					}
+					await countTerms(client, terms, 1);
 					const tokens = keywords.reduce((sum, entry) => sum + entry.length, 0);
 					const graph = await countInScope(client, document.scope, chunks.length, tokens, graphThreshold);
 					if (graph.joinedGraph) await moveScopeIntoGraph(client, document.scope);
