@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll } from "vitest";
 import { createSqliteStore } from "../../src/store/sqlite/sqlite-store.js";
+import { describeWithPostgres } from "../support/postgres.js";
 import { describeIdempotencyContract } from "./idempotency.contract.js";
 
 const directory = mkdtempSync(path.join(tmpdir(), "parley-idempotency-contract-"));
@@ -14,3 +15,10 @@ describeIdempotencyContract("sqlite", async () => {
 	const store = await createSqliteStore({ filename: path.join(directory, `records-${created}.db`) });
 	return { records: store.idempotency, close: () => store.close() };
 });
+
+await describeWithPostgres("idempotency records contract", (createFreshStore) =>
+	describeIdempotencyContract("postgres", async () => {
+		const store = await createFreshStore();
+		return { records: store.idempotency, close: () => store.close() };
+	}),
+);
