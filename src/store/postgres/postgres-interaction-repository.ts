@@ -11,13 +11,13 @@ import { type PostgresRepositoryDependencies, type Queryable, queryOne } from ".
 const interactionColumns = `id, user_id AS "userId", conversation_id AS "conversationId", api_key_id AS "apiKeyId",
 	endpoint, provider, model, system, prompt, response, prompt_tokens AS "promptTokens",
 	completion_tokens AS "completionTokens", total_tokens AS "totalTokens", prompt_text_tokens AS "promptTextTokens",
-	usage_estimated AS "usageEstimated", latency_ms AS "latencyMs", finish_reason AS "finishReason",
+	usage_estimated AS "usageEstimated", cost_micro_usd AS "costMicroUsd", latency_ms AS "latencyMs", finish_reason AS "finishReason",
 	request_id AS "requestId", metadata, created_at AS "createdAt"`;
 
 const insertInteractionSql = `INSERT INTO interactions (id, user_id, conversation_id, api_key_id, endpoint, provider,
 		model, system, prompt, response, prompt_tokens, completion_tokens, total_tokens, prompt_text_tokens,
-		usage_estimated, latency_ms, finish_reason, request_id, metadata, created_at)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`;
+		usage_estimated, cost_micro_usd, latency_ms, finish_reason, request_id, metadata, created_at)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`;
 
 export function createPostgresInteractionRepository({
 	pool,
@@ -136,6 +136,7 @@ function toInteractionValues(interaction: InteractionRecord): unknown[] {
 		interaction.totalTokens,
 		interaction.promptTextTokens,
 		interaction.usageEstimated,
+		interaction.costMicroUsd,
 		interaction.latencyMs,
 		interaction.finishReason,
 		interaction.requestId,

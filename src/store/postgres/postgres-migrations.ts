@@ -2,6 +2,9 @@ import { type Kysely, sql } from "kysely";
 import { type Migration, type MigrationProvider, Migrator } from "kysely/migration";
 import { knowledgeMigration } from "./postgres-knowledge-migrations.js";
 import { memoriesMigration } from "./postgres-memory-migrations.js";
+import { providerKeysMigration } from "./postgres-provider-key-migrations.js";
+import { questionsMigration } from "./postgres-question-migrations.js";
+import { usageAndBudgetsMigration } from "./postgres-usage-migrations.js";
 
 /**
  * The PostgreSQL schema, as versioned migrations defined in code (like sqlite-migrations.ts, with
@@ -142,6 +145,10 @@ export const postgresMigrations: Readonly<Record<string, Migration>> = {
 		},
 	},
 
+	"0006_provider_keys": providerKeysMigration,
+
+	"0007_usage_and_budgets": usageAndBudgetsMigration,
+
 	"0008_response_cache": {
 		async up(database: Kysely<unknown>) {
 			await sql`CREATE TABLE response_cache (
@@ -152,6 +159,8 @@ export const postgresMigrations: Readonly<Record<string, Migration>> = {
 			await sql`CREATE INDEX response_cache_expiry ON response_cache (expires_at)`.execute(database);
 		},
 	},
+
+	"0009_questions": questionsMigration,
 };
 
 /**
@@ -169,7 +178,10 @@ export async function migratePostgresDatabase(
 	const provider: MigrationProvider = { getMigrations: async () => migrations };
 	const current = await sql<{ schema: string | null }>`SELECT current_schema() AS schema`.execute(kysely);
 	const migrationTableSchema = schema ?? current.rows[0]?.schema ?? "public";
-	const migrator = new Migrator({ db: kysely, provider, migrationTableSchema });
+	// 0006 and 0007 were added to this list after 0008: a database migrated before then has 0008
+	// applied and must still take them, which Kysely refuses unless told that order may differ.
+	// (They touch tables 0008 does not, so applying them later gives the same schema.)
+	const migrator = new Migrator({ db: kysely, provider, migrationTableSchema, allowUnorderedMigrations: true });
 	const outcome = await migrator.migrateToLatest();
 	if (outcome.error !== undefined) {
 		const failed = outcome.results?.find((result) => result.status === "Error")?.migrationName ?? "setup";

@@ -6,12 +6,16 @@ import { checkSchemaName, defaultPoolSettings, type PostgresPoolSettings } from 
 import { createPostgresConversationRepository } from "./postgres-conversation-repository.js";
 import { createPostgresIdempotencyRepository } from "./postgres-idempotency-repository.js";
 import { createPostgresInteractionRepository } from "./postgres-interaction-repository.js";
+import { createPostgresJobRepository } from "./postgres-job-repository.js";
 import { createPostgresKnowledgeRepository, type PostgresKnowledgeOptions } from "./postgres-knowledge-repository.js";
 import { createPostgresMemoryRepository } from "./postgres-memory-repository.js";
 import { migratePostgresDatabase } from "./postgres-migrations.js";
+import { createPostgresProviderKeyRepository } from "./postgres-provider-key-repository.js";
+import { createPostgresQuestionRepository } from "./postgres-question-repository.js";
 import { createPostgresRefreshTokenRepository } from "./postgres-refresh-token-repository.js";
 import { createTransactionRunner, type PostgresRepositoryDependencies } from "./postgres-repository-support.js";
 import { createPostgresResponseCacheRepository } from "./postgres-response-cache-repository.js";
+import { createPostgresBudgetRepository, createPostgresUsageRepository } from "./postgres-usage-repository.js";
 import { createPostgresUserRepository } from "./postgres-user-repository.js";
 
 export interface PostgresStoreOptions {
@@ -56,8 +60,13 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
 		users: createPostgresUserRepository(dependencies),
 		refreshTokens: createPostgresRefreshTokenRepository(dependencies),
 		apiKeys: createPostgresApiKeyRepository(dependencies),
+		providerKeys: createPostgresProviderKeyRepository(dependencies),
 		conversations: createPostgresConversationRepository(dependencies),
 		interactions: createPostgresInteractionRepository(dependencies),
+		usage: createPostgresUsageRepository(dependencies),
+		budgets: createPostgresBudgetRepository(dependencies),
+		questions: createPostgresQuestionRepository(dependencies),
+		jobs: createPostgresJobRepository(dependencies),
 		knowledge: createPostgresKnowledgeRepository(dependencies, options.knowledge),
 		memories: createPostgresMemoryRepository(dependencies),
 		idempotency: createPostgresIdempotencyRepository(dependencies),
