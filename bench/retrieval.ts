@@ -1,14 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { openEvaluationStore } from "../scripts/rag-evaluation.js";
 import type { Principal } from "../src/auth/principal.js";
 import { createDocumentService } from "../src/rag/document-service.js";
 import type { DocumentService } from "../src/rag/document-service-types.js";
 import { createLocalEmbedder } from "../src/rag/local-embedder.js";
 import type { SearchMode } from "../src/store/knowledge-port.js";
-import { createSqliteStore } from "../src/store/sqlite/sqlite-store.js";
-import type { Store } from "../src/store/store-port.js";
 import { describeMachine } from "./report.js";
 
 /**
@@ -19,7 +17,8 @@ import { describeMachine } from "./report.js";
  * (a) chunks spread over 100 users (each search reads its user's scope plus the shared ones) and
  * (b) one shared collection. Texts are Cranfield abstracts recombined: each chunk is a few
  * sentences drawn from random abstracts, so vocabulary and lengths are real but no two chunks
- * are alike. Prints a Markdown table for BENCHMARKS.md.
+ * are alike. Prints a Markdown table for BENCHMARKS.md. With DATABASE_URL=postgres://… it measures
+ * the PostgreSQL store (tsvector + pgvector) in a temporary schema instead of a SQLite file.
  */
 
 const { values } = parseArgs({
@@ -142,10 +141,8 @@ async function measureSearches(documents: DocumentService, searchers: Principal[
 }
 
 async function runLayout(layout: "users" | "shared", size: number): Promise<Outcome> {
-	const directory = mkdtempSync(path.join(tmpdir(), "parley-bench-retrieval-"));
-	let store: Store | undefined;
+	const { store, dispose } = await openEvaluationStore(process.env.DATABASE_URL);
 	try {
-		store = await createSqliteStore({ filename: path.join(directory, "bench.db") });
 		const documents = createDocumentService({
 			knowledge: store.knowledge,
 			embedder: createLocalEmbedder({ termStatistics: store.knowledge }),
@@ -168,8 +165,7 @@ async function runLayout(layout: "users" | "shared", size: number): Promise<Outc
 			latency,
 		};
 	} finally {
-		await store?.close();
-		rmSync(directory, { recursive: true, force: true });
+		await dispose();
 	}
 }
 
@@ -182,7 +178,8 @@ for (const size of sizes) {
 	}
 }
 
-const machine = describeMachine(`npm run bench:retrieval -- --sizes ${values.sizes}`);
+const backend = process.env.DATABASE_URL?.startsWith("postgres") ? "DATABASE_URL=postgres://… " : "";
+const machine = describeMachine(`${backend}npm run bench:retrieval -- --sizes ${values.sizes}`);
 const format = (milliseconds: number) => milliseconds.toFixed(milliseconds < 10 ? 2 : 1);
 const lines = [
 	`Retrieval (${machine.date.slice(0, 10)}, Node ${machine.node}, ${machine.cpu}, ${machine.cores} cores; \`${machine.command}\`)`,

@@ -7,7 +7,8 @@ import { evaluateRetrieval, pairedBootstrapWinRate } from "./rag-evaluation.js";
  *   [--dimensions 1024] [--keyword-weight 0.7] [--chunk-tokens 300] [--overlap-tokens 50]
  *
  * Prints nDCG@10 (graded), Recall@k and MRR@10 for keyword, vector and hybrid search, measured
- * through the real ingestion and search path (scripts/rag-evaluation.ts). With --json, exactly
+ * through the real ingestion and search path (scripts/rag-evaluation.ts). With DATABASE_URL set
+ * to a postgres:// URL it measures the PostgreSQL store (in a temporary schema); otherwise SQLite. With --json, exactly
  * {"keyword": {"ndcg@10": …, "recall@100": …, "mrr@10": …}, "vector": {…}, "hybrid": {…}}.
  */
 
@@ -47,6 +48,7 @@ const result = await evaluateRetrieval({
 	keywordWeight: numberOption("keyword-weight", values["keyword-weight"]),
 	chunkTokens: numberOption("chunk-tokens", values["chunk-tokens"]),
 	chunkOverlapTokens: numberOption("overlap-tokens", values["overlap-tokens"]),
+	databaseUrl: process.env.DATABASE_URL,
 });
 
 const modes: SearchMode[] = ["keyword", "vector", "hybrid"];

@@ -6,7 +6,10 @@ import { createDocumentService, maximumSearchResults } from "../src/rag/document
 import { createLocalEmbedder, defaultLocalEmbedderDimensions } from "../src/rag/local-embedder.js";
 import { defaultKeywordWeight } from "../src/store/knowledge-fusion.js";
 import type { SearchMode } from "../src/store/knowledge-port.js";
+import { isPostgresUrl } from "../src/store/postgres/postgres-config.js";
+import { createPostgresPool, createPostgresStore } from "../src/store/postgres/postgres-store.js";
 import { createSqliteStore } from "../src/store/sqlite/sqlite-store.js";
+import type { Store } from "../src/store/store-port.js";
 import {
 	type Judgements,
 	meanMetrics,
@@ -19,7 +22,8 @@ import {
  * Retrieval quality on a BEIR-layout dataset (corpus.jsonl, queries.jsonl, qrels/test.tsv),
  * measured through the product's own path: every corpus document is ingested with
  * DocumentService.ingest (chunking, local embedder, SQLite FTS5 + sqlite-vec) into a fresh
- * temporary store, and every judged query is searched with DocumentService.search in each mode.
+ * temporary store — or, with `databaseUrl` postgres://…, into a temporary schema of that
+ * PostgreSQL database (tsvector + pgvector), dropped afterwards — and every judged query is searched with DocumentService.search in each mode.
  * Chunk hits become document rankings by first occurrence.
  *
  * nDCG@10 and MRR@10 come from a search for 20 chunks, whose hybrid candidate depth is the one
@@ -36,6 +40,8 @@ export interface EvaluationOptions {
 	chunkTokens?: number;
 	chunkOverlapTokens?: number;
 	modes?: readonly SearchMode[];
+	/** A postgres:// URL to evaluate the PostgreSQL store; otherwise a temporary SQLite file. */
+	databaseUrl?: string | undefined;
 }
 
 export interface ModeResult {
@@ -97,8 +103,7 @@ export async function evaluateRetrieval(options: EvaluationOptions): Promise<Eva
 	const corpus = readJsonLines<CorpusDocument>(path.join(options.datasetDirectory, "corpus.jsonl"));
 	const queries = readJsonLines<{ _id: string; text: string }>(path.join(options.datasetDirectory, "queries.jsonl"));
 	const judgements = readJudgements(path.join(options.datasetDirectory, "qrels", "test.tsv"));
-	const directory = mkdtempSync(path.join(tmpdir(), "parley-eval-"));
-	const store = await createSqliteStore({ filename: path.join(directory, "evaluation.db") });
+	const { store, dispose } = await openEvaluationStore(options.databaseUrl);
 	try {
 		const embedder = createLocalEmbedder({
 			dimensions: options.dimensions ?? defaultLocalEmbedderDimensions,
@@ -161,9 +166,42 @@ export async function evaluateRetrieval(options: EvaluationOptions): Promise<Eva
 		}
 		return { k, documents: corpusIdByDocument.size, chunks, queries: judged.length, ingestSeconds, modes: results };
 	} finally {
-		await store.close();
-		rmSync(directory, { recursive: true, force: true });
+		await dispose();
 	}
+}
+
+/**
+ * A fresh, empty store for one measurement, and how to get rid of it afterwards: a temporary
+ * schema of the PostgreSQL database `databaseUrl` names, else a temporary SQLite file.
+ */
+export async function openEvaluationStore(
+	databaseUrl: string | undefined,
+): Promise<{ store: Store; dispose(): Promise<void> }> {
+	if (databaseUrl !== undefined && isPostgresUrl(databaseUrl)) {
+		const schema = `parley_eval_${process.pid}_${Date.now()}`;
+		const store = await createPostgresStore({ url: databaseUrl, schema });
+		return {
+			store,
+			async dispose() {
+				await store.close();
+				const pool = createPostgresPool({ url: databaseUrl, pool: { size: 1, statementTimeoutMs: 0 } });
+				try {
+					await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+				} finally {
+					await pool.end();
+				}
+			},
+		};
+	}
+	const directory = mkdtempSync(path.join(tmpdir(), "parley-eval-"));
+	const store = await createSqliteStore({ filename: path.join(directory, "evaluation.db") });
+	return {
+		store,
+		async dispose() {
+			await store.close();
+			rmSync(directory, { recursive: true, force: true });
+		},
+	};
 }
 
 /** Paired bootstrap: the share of resamples in which `better` beats `worse` on mean per-query score. */

@@ -63,7 +63,7 @@ export interface RuntimeOverrides {
 export async function createRuntime(config: Config, overrides: RuntimeOverrides = {}): Promise<Runtime> {
 	const logger = createLogger({ level: config.logLevel, destination: overrides.logDestination });
 	const metrics = createMetrics();
-	const store = await createStore(config.databaseUrl);
+	const store = await createStore(config.databaseUrl, { pool: config.databasePool });
 	const redis = config.redis && createRedisConnection(config.redis.url, logger);
 	const closeRedis = async () => {
 		if (redis) await redis.quit().catch(() => redis.disconnect());

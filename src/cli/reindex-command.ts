@@ -11,7 +11,7 @@ export async function reindexCommand(
 	config: Config,
 	onProgress: (documentsMoved: number, chunksEmbedded: number) => void = () => {},
 ): Promise<ReindexResult & { embedderId: string }> {
-	const store = await createStore(config.databaseUrl);
+	const store = await createStore(config.databaseUrl, { pool: config.databasePool });
 	try {
 		const embedder = createEmbedder(config, { termStatistics: store.knowledge });
 		const result = await reindexKnowledge({

@@ -12,7 +12,7 @@ export async function tokenCommand(
 	config: Config,
 	identity: { email?: string | undefined; username?: string | undefined; roles: string[] },
 ): Promise<string> {
-	const store = await createStore(config.databaseUrl);
+	const store = await createStore(config.databaseUrl, { pool: config.databasePool });
 	try {
 		await store.migrate();
 		const users = createUserService({ store, adminEmails: config.auth.adminEmails });

@@ -1,3 +1,5 @@
+import { describePostgresTarget, isPostgresUrl, type PostgresPoolSettings } from "./postgres/postgres-config.js";
+import { createPostgresStore } from "./postgres/postgres-store.js";
 import { parseSqliteUrl } from "./sqlite/sqlite-config.js";
 import { createSqliteStore } from "./sqlite/sqlite-store.js";
 import type { Store } from "./store-port.js";
@@ -5,9 +7,12 @@ import type { Store } from "./store-port.js";
 export interface CreateStoreOptions {
 	/** Apply pending migrations on start; default true. The `parley migrate` command passes false and migrates itself. */
 	migrate?: boolean;
+	/** PostgreSQL pool size and statement timeout (DATABASE_POOL_SIZE, DATABASE_STATEMENT_TIMEOUT_MS). */
+	pool?: PostgresPoolSettings;
 }
 
-const supportedSchemes = "sqlite: (e.g. sqlite:./data/parley.db or sqlite::memory:)";
+const supportedSchemes =
+	"sqlite: (e.g. sqlite:./data/parley.db or sqlite::memory:) and postgres:// or postgresql:// (e.g. postgres://user:password@host:5432/parley)";
 
 /** Opens the store that DATABASE_URL names, choosing the backend by its scheme. */
 export async function createStore(databaseUrl: string, options: CreateStoreOptions = {}): Promise<Store> {
@@ -15,8 +20,26 @@ export async function createStore(databaseUrl: string, options: CreateStoreOptio
 	if (scheme === "sqlite") {
 		return createSqliteStore({ ...parseSqliteUrl(databaseUrl), migrate: options.migrate ?? true });
 	}
+	if (isPostgresUrl(databaseUrl)) {
+		try {
+			return await createPostgresStore({
+				url: databaseUrl.trim(),
+				pool: options.pool,
+				migrate: options.migrate ?? true,
+			});
+		} catch (error) {
+			// Connection errors name host and database, never the password in the URL.
+			throw new Error(`PostgreSQL at ${describePostgresTarget(databaseUrl)} could not be opened: ${messageOf(error)}`, {
+				cause: error,
+			});
+		}
+	}
 	// Only the scheme is echoed: the rest of a database URL may carry a password.
 	const named =
 		scheme === undefined ? "DATABASE_URL has no scheme" : `DATABASE_URL scheme "${scheme}:" is not supported`;
 	throw new Error(`${named}; this build supports ${supportedSchemes}`);
+}
+
+function messageOf(error: unknown): string {
+	return error instanceof Error ? error.message : String(error);
 }

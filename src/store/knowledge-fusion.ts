@@ -25,6 +25,14 @@ export interface FusedCandidate<Key> {
 
 export const defaultKeywordWeight = 0.7;
 
+/**
+ * Candidates taken from each list before fusing. Min-max scaling depends on the list's depth;
+ * on Cranfield 20, 50 and 100 score alike (0.378–0.379 nDCG@10), so 50 leaves fusion room cheaply.
+ */
+export function hybridDepth(k: number): number {
+	return Math.max(k, 50);
+}
+
 function minMaxScaled<Key>(list: readonly ScoredCandidate<Key>[]): Map<Key, { scaled: number; rank: number }> {
 	const scaled = new Map<Key, { scaled: number; rank: number }>();
 	if (list.length === 0) return scaled;

@@ -6,6 +6,7 @@ import { afterAll, describe, it } from "vitest";
 import { createRedisIdempotencyRecords } from "../../src/idempotency/redis-idempotency-records.js";
 import { createSqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import { deleteKeys, redisUnavailableBecause, testRedisUrl, uniqueKeyPrefix } from "../support/redis.js";
+import { describeWithPostgres } from "../support/postgres.js";
 import { describeIdempotencyContract } from "./idempotency.contract.js";
 
 const directory = mkdtempSync(path.join(tmpdir(), "parley-idempotency-contract-"));
@@ -38,3 +39,10 @@ if (redisMissing === undefined) {
 		});
 	});
 }
+
+await describeWithPostgres("idempotency records contract", (createFreshStore) =>
+	describeIdempotencyContract("postgres", async () => {
+		const store = await createFreshStore();
+		return { records: store.idempotency, close: () => store.close() };
+	}),
+);

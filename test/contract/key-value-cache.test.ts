@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { createMemoryKeyValueCache } from "../../src/cache/memory-key-value-cache.js";
 import { createRedisKeyValueCache } from "../../src/cache/redis-key-value-cache.js";
 import { createSqliteStore } from "../../src/store/sqlite/sqlite-store.js";
+import { describeWithPostgres } from "../support/postgres.js";
 import { deleteKeys, redisUnavailableBecause, testRedisUrl, uniqueKeyPrefix } from "../support/redis.js";
 import { describeKeyValueCacheContract } from "./key-value-cache.contract.js";
 
@@ -22,6 +23,13 @@ describeKeyValueCacheContract("sqlite", async () => {
 	const store = await createSqliteStore({ filename: path.join(directory, `cache-${created}.db`) });
 	return { cache: store.responseCache, close: () => store.close() };
 });
+
+await describeWithPostgres("key-value cache contract", (createFreshStore) =>
+	describeKeyValueCacheContract("postgres", async () => {
+		const store = await createFreshStore();
+		return { cache: store.responseCache, close: () => store.close() };
+	}),
+);
 
 const redisMissing = await redisUnavailableBecause();
 if (redisMissing === undefined) {

@@ -2,8 +2,15 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, it } from "vitest";
+import { createPostgresStore } from "../../src/store/postgres/postgres-store.js";
 import { createSqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import type { Store } from "../../src/store/store-port.js";
+import {
+	createTestDatabase,
+	freshSchemaName,
+	postgresUnavailableBecause,
+	type TestDatabase,
+} from "../support/postgres.js";
 import { describeKnowledgeContract } from "./knowledge.contract.js";
 import { describeMemoryContract } from "./memory.contract.js";
 import { describeStoreContract } from "./store.contract.js";
@@ -39,8 +46,25 @@ function sqliteAdapter(): AdapterUnderTest {
 	};
 }
 
-// PostgreSQL and DynamoDB (dynalite) join this list with their own reachability checks.
-const adapters: AdapterUnderTest[] = [sqliteAdapter()];
+/** One fresh database per run; each store gets its own schema in it, so every test starts empty. */
+function postgresAdapter(): AdapterUnderTest {
+	let database: Promise<TestDatabase> | undefined;
+	return {
+		name: "postgres",
+		unavailableBecause: () => postgresUnavailableBecause(),
+		createFreshStore: async () => {
+			database ??= createTestDatabase();
+			const { url } = await database;
+			return createPostgresStore({ url, schema: freshSchemaName("store"), pool: { size: 4 } });
+		},
+		cleanUp: async () => {
+			if (database !== undefined) await (await database).drop();
+		},
+	};
+}
+
+// DynamoDB (dynalite) joins this list with its own reachability check.
+const adapters: AdapterUnderTest[] = [sqliteAdapter(), postgresAdapter()];
 
 const requireEveryAdapter = process.env.CI === "true";
 

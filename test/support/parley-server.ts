@@ -7,6 +7,7 @@ import { buildApp } from "../../src/app.js";
 import { type Config, loadConfig } from "../../src/config.js";
 import type { LanguageModelAdapter } from "../../src/llm/model-port.js";
 import { createRuntime, type Runtime } from "../../src/runtime.js";
+import { createTestDatabase, type TestDatabase } from "./postgres.js";
 
 export interface RunningParley {
 	url: string;
@@ -22,10 +23,36 @@ export interface RunningParley {
 /**
  * A real Parley: the production composition root and app, listening on 127.0.0.1 on a free port,
  * with its own temporary data directory and SQLite file. Logs are captured for inspection.
+ *
+ * With PARLEY_TEST_STORE=postgres in the test process's environment, a server not given a
+ * DATABASE_URL gets a fresh PostgreSQL database of its own instead (test/support/postgres.ts),
+ * dropped when it closes: `PARLEY_TEST_STORE=postgres npx vitest run test/http/usage.test.ts`
+ * runs a black-box suite unchanged against the distributed store.
  */
 export async function startParley(
 	environment: Record<string, string> = {},
 	options: { adapters?: Map<string, LanguageModelAdapter> } = {},
+): Promise<RunningParley> {
+	const postgres: TestDatabase | undefined =
+		environment.DATABASE_URL === undefined && process.env.PARLEY_TEST_STORE === "postgres"
+			? await createTestDatabase()
+			: undefined;
+	try {
+		return await startParleyOn(
+			{ ...environment, ...(postgres ? { DATABASE_URL: postgres.url } : {}) },
+			options,
+			postgres,
+		);
+	} catch (error) {
+		await postgres?.drop();
+		throw error;
+	}
+}
+
+async function startParleyOn(
+	environment: Record<string, string>,
+	options: { adapters?: Map<string, LanguageModelAdapter> },
+	postgres: TestDatabase | undefined,
 ): Promise<RunningParley> {
 	const dataDirectory = environment.DATA_DIR ?? (await mkdtemp(path.join(tmpdir(), "parley-test-")));
 	const config = loadConfig(
@@ -61,6 +88,7 @@ export async function startParley(
 		async close() {
 			await app.close();
 			await runtime.close();
+			await postgres?.drop();
 			await rm(dataDirectory, { recursive: true, force: true });
 		},
 	};

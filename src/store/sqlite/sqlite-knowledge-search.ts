@@ -1,5 +1,6 @@
 import type { Database, Statement } from "better-sqlite3";
-import { defaultKeywordWeight, fuseWeighted, type ScoredCandidate } from "../knowledge-fusion.js";
+import { leadingExcerpt } from "../knowledge-excerpt.js";
+import { defaultKeywordWeight, fuseWeighted, hybridDepth, type ScoredCandidate } from "../knowledge-fusion.js";
 import type { ChunkHit, ChunkSearchRequest } from "../knowledge-port.js";
 import { buildKeywordMatch } from "./sqlite-fts-query.js";
 import { chunkKeysPerScope } from "./sqlite-knowledge-keys.js";
@@ -23,15 +24,6 @@ export interface KnowledgeSearchSettings {
 
 const titleWeight = 3;
 const snippetTokens = 24;
-const leadingExcerptCharacters = 240;
-
-/**
- * Candidates taken from each list before fusing. Min-max scaling depends on the list's depth;
- * on Cranfield 20, 50 and 100 score alike (0.378–0.379 nDCG@10), so 50 leaves fusion room cheaply.
- */
-export function hybridDepth(k: number): number {
-	return Math.max(k, 50);
-}
 
 interface HitRow {
 	chunkKey: number;
@@ -188,13 +180,4 @@ export function createKnowledgeSearch(
 
 function snippetsOf(rows: ReadonlyArray<KeywordRow>): Map<number, string> {
 	return new Map(rows.map((row) => [row.chunkKey, row.snippet]));
-}
-
-/** The start of the chunk, cut at a word boundary, for hits that matched no keyword. */
-export function leadingExcerpt(text: string): string {
-	const flattened = text.replace(/\s+/g, " ").trim();
-	if (flattened.length <= leadingExcerptCharacters) return flattened;
-	const cut = flattened.slice(0, leadingExcerptCharacters);
-	const lastSpace = cut.lastIndexOf(" ");
-	return `${lastSpace > leadingExcerptCharacters / 2 ? cut.slice(0, lastSpace) : cut}…`;
 }

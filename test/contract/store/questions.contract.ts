@@ -93,6 +93,22 @@ export function describeQuestionContract(store: () => Store): void {
 			expect((await store().questions.findById("alice", id))?.answer).toBe("Bonds, mostly.");
 		});
 
+		it("stores one outcome when deliveries race to answer or fail the same claim", async () => {
+			const { id } = await store().questions.create(aQuestion("alice"));
+			await store().questions.claim(id, "only", baseTime + 1);
+			// Sent together: on a pooled backend they run on separate connections at the same time.
+			const outcomes = await Promise.all([
+				...[1, 2, 3, 4].map((attempt) =>
+					store().questions.answer(id, "only", { ...answer, answer: `answer ${attempt}` }, baseTime + 2),
+				),
+				store().questions.fail(id, "only", { code: "x", detail: "x", deadLettered: false }, baseTime + 2),
+				store().questions.fail(id, null, { code: "y", detail: "y", deadLettered: true }, baseTime + 2),
+			]);
+			const stored = outcomes.filter((outcome) => outcome !== undefined);
+			expect(stored).toHaveLength(1);
+			expect(await store().questions.findById("alice", id)).toEqual(stored[0]);
+		});
+
 		it("releases for a retry, fails, dead-letters and revives", async () => {
 			const { id } = await store().questions.create(aQuestion("alice"));
 			await store().questions.claim(id, "one", baseTime + 1);
@@ -150,6 +166,29 @@ export function describeQuestionContract(store: () => Store): void {
 			expect(third.taken).toEqual([]);
 			expect(third.exhausted).toEqual([expect.objectContaining({ id: "j1", deadLettered: true })]);
 			expect((await jobs.counts("q", 2400)).deadLettered).toBe(1);
+		});
+
+		it("leases each due job to exactly one of several takers running at once, in due order", async () => {
+			const jobs = store().jobs;
+			for (let index = 0; index < 30; index += 1) {
+				const id = `job-${String(index).padStart(2, "0")}`;
+				await jobs.add({ id, queue: "q", data: {}, maxAttempts: 3, at: 1000 - index });
+			}
+			const takes = await Promise.all(
+				[1, 2, 3, 4, 5, 6].map((taker) =>
+					jobs.take("q", { limit: 8, leaseToken: `taker-${taker}`, at: 2000, lockedUntil: 9000 }),
+				),
+			);
+			const taken = takes.flatMap((take) => take.taken.map((job) => job.id));
+			expect(taken).toHaveLength(30);
+			expect(new Set(taken).size).toBe(30);
+			for (const [index, take] of takes.entries()) {
+				expect(take.taken.every((job) => job.leaseToken === `taker-${index + 1}` && job.attempts === 1)).toBe(true);
+				// Earliest due first: here the job added last.
+				const ids = take.taken.map((job) => job.id);
+				expect(ids).toEqual([...ids].sort().reverse());
+			}
+			expect(await jobs.counts("q", 2000)).toEqual({ waiting: 0, active: 30, deadLettered: 0 });
 		});
 
 		it("retries later, completes and dead-letters only under the current lease", async () => {
