@@ -5,8 +5,8 @@ import { Redis } from "ioredis";
 import { afterAll, describe, it } from "vitest";
 import { createRedisIdempotencyRecords } from "../../src/idempotency/redis-idempotency-records.js";
 import { createSqliteStore } from "../../src/store/sqlite/sqlite-store.js";
-import { deleteKeys, redisUnavailableBecause, testRedisUrl, uniqueKeyPrefix } from "../support/redis.js";
 import { describeWithPostgres } from "../support/postgres.js";
+import { deleteKeys, redisUnavailableBecause, testRedisUrl, uniqueKeyPrefix } from "../support/redis.js";
 import { describeIdempotencyContract } from "./idempotency.contract.js";
 
 const directory = mkdtempSync(path.join(tmpdir(), "parley-idempotency-contract-"));
