@@ -198,6 +198,8 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
 			onPublished: webhookDispatcher.dispatch,
 		});
 		if (redis) metrics.redisStatusSource.read = () => redis.status === "ready";
+		const connectionPool = store.connectionPool?.bind(store);
+		if (connectionPool) metrics.databasePoolSource.read = connectionPool;
 		const readiness: ReadinessCheck[] = [
 			{
 				name: "queue",

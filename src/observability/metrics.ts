@@ -11,6 +11,7 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
 	/** Set by the composition root once the queue exists; read at scrape time. */
 	/** Set by the composition root when REDIS_URL is set: whether the shared connection is ready. */
 	const redisStatusSource: { read?: () => boolean } = {};
+	const databasePoolSource: { read?: () => { total: number; idle: number; waiting: number } } = {};
 	const queueDepthSource: { read?: () => Promise<{ waiting: number; active: number; deadLettered: number }> } = {};
 	const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
@@ -153,6 +154,20 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
 			},
 		}),
 		redisStatusSource,
+		databasePoolConnections: new Gauge({
+			name: "parley_database_pool_connections",
+			help: "The PostgreSQL pool's connections by state (total, idle) and requests waiting for one; absent on SQLite",
+			labelNames: ["state"] as const,
+			registers: [registry],
+			collect() {
+				const pool = databasePoolSource.read?.();
+				if (pool === undefined) return;
+				this.set({ state: "total" }, pool.total);
+				this.set({ state: "idle" }, pool.idle);
+				this.set({ state: "waiting" }, pool.waiting);
+			},
+		}),
+		databasePoolSource,
 	};
 }
 

@@ -264,6 +264,8 @@ export interface Store {
 	readonly jobs: JobRepository;
 	/** Users' webhooks and their delivery log (store/webhook-port.ts). */
 	readonly webhooks: WebhookRepository;
+	/** Connections of the store's pool, for metrics; absent for stores without one (SQLite). */
+	connectionPool?(): { total: number; idle: number; waiting: number };
 	/** Applies pending migrations; idempotent. */
 	migrate(): Promise<void>;
 	/** Throws when the backend cannot answer a trivial query. */

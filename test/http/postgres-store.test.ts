@@ -100,6 +100,13 @@ async function describeOnPostgres(): Promise<void> {
 			expect(Number(rows[0]?.count)).toBe(2);
 		});
 
+		it("reports its connection pool in /metrics", async () => {
+			const metrics = await fetch(`${parley.url}/metrics`).then((response) => response.text());
+			const total = /parley_database_pool_connections\{state="total"\} (\d+)/.exec(metrics);
+			expect(Number(total?.[1])).toBeGreaterThanOrEqual(1);
+			expect(metrics).toMatch(/parley_database_pool_connections\{state="waiting"\} \d+/);
+		});
+
 		it("chats in a conversation, with each call's cost stored and reported as the day's usage", async () => {
 			const first = await client.post<{ conversation_id: string; usage: { total_tokens: number; cost_usd: number } }>(
 				"/v1/chat",

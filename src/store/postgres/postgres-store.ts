@@ -74,6 +74,10 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
 		idempotency: createPostgresIdempotencyRepository(dependencies),
 		responseCache: createPostgresResponseCacheRepository(dependencies),
 
+		connectionPool() {
+			return { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
+		},
+
 		async migrate() {
 			// A pool of its own without the statement timeout: a later migration that builds an index
 			// over a large table may rightly run longer than any request should.
