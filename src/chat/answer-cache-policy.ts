@@ -1,4 +1,6 @@
 import type { CacheableRequest } from "../cache/response-cache.js";
+import type { TokenUsage } from "../llm/model-port.js";
+import type { ModelRouter, ResolvedModel } from "../llm/model-router.js";
 import type { Grounding } from "./grounding.js";
 
 /** A request's own say: `cache: true` caches whatever the temperature, `"semantic"` also matches similar questions. */
@@ -50,3 +52,19 @@ export function cacheableRequest(input: {
 /** The X-Cache response header for a cacheable request's outcome. */
 export const cacheHeaderValue = (outcome: CacheOutcome): string =>
 	outcome === "exact" ? "HIT" : outcome === "semantic" ? "SEMANTIC-HIT" : "MISS";
+
+/** What a cached answer costs: nothing was called. */
+export const noUsage: TokenUsage = { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
+
+/** The model a cached answer came from, or `fallback` when it is no longer configured (the answer still is what it said). */
+export function modelThatAnswered(
+	models: Pick<ModelRouter, "resolve">,
+	modelId: string,
+	fallback: ResolvedModel,
+): ResolvedModel {
+	try {
+		return models.resolve(modelId);
+	} catch {
+		return fallback;
+	}
+}

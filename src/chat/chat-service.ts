@@ -8,14 +8,18 @@ import type { ProviderCredentialSource } from "../provider-keys/provider-key-ser
 import { newId } from "../store/ids.js";
 import type { InteractionEndpoint, InteractionRecord, Store } from "../store/store-port.js";
 import type { UsageMeter } from "../usage/usage-meter.js";
-import { type CacheFlag, type CacheOutcome, cacheableRequest, type ResponseCacheMode } from "./answer-cache-policy.js";
+import {
+	type CacheFlag,
+	type CacheOutcome,
+	cacheableRequest,
+	modelThatAnswered,
+	noUsage,
+	type ResponseCacheMode,
+} from "./answer-cache-policy.js";
 import { createAsyncQueue } from "./async-queue.js";
 import { chainCredentials } from "./chain-credentials.js";
 import { buildConversationMessages, titleFromPrompt } from "./context-window.js";
 import { type ChatMemory, type Citation, type Grounding, type GroundingService, groundingTokens } from "./grounding.js";
-
-/** What a cached answer costs: nothing was called. */
-const noUsage: TokenUsage = { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
 
 /** Citations, and how the cache served the turn, as stored with the interaction. */
 function interactionMetadata(citations: Citation[], cache: CacheOutcome | undefined): Record<string, unknown> | null {
@@ -312,12 +316,7 @@ export function createChatService(options: {
 		if (turn.cacheable === undefined || options.responseCache === undefined) return undefined;
 		const hit = await options.responseCache.cache.lookup(turn.cacheable);
 		if (hit === undefined) return undefined;
-		let answeredBy = turn.resolved;
-		try {
-			answeredBy = models.resolve(hit.answer.model);
-		} catch {
-			// The model that answered is no longer configured; the answer still is what it said.
-		}
+		const answeredBy = modelThatAnswered(models, hit.answer.model, turn.resolved);
 		return persist(turn, {
 			text: hit.answer.text,
 			finishReason: hit.answer.finishReason,

@@ -8,7 +8,14 @@ import type { ProviderCredentialSource } from "../provider-keys/provider-key-ser
 import { newId } from "../store/ids.js";
 import type { RecordInteractionInput, Store } from "../store/store-port.js";
 import type { UsageMeter } from "../usage/usage-meter.js";
-import { type CacheFlag, type CacheOutcome, cacheableRequest, type ResponseCacheMode } from "./answer-cache-policy.js";
+import {
+	type CacheFlag,
+	type CacheOutcome,
+	cacheableRequest,
+	modelThatAnswered,
+	noUsage,
+	type ResponseCacheMode,
+} from "./answer-cache-policy.js";
 import { chainCredentials } from "./chain-credentials.js";
 import { chunkFrame, completionObject, contentText, doneFrame, usageFrame } from "./completions-format.js";
 import { createEventStreamRewriter } from "./event-stream-rewriter.js";
@@ -62,9 +69,6 @@ export interface CompletionStream extends CompletionRouting {
 }
 
 export type CompletionsService = ReturnType<typeof createCompletionsService>;
-
-/** What a cached answer costs: nothing was called. */
-const noUsage: TokenUsage = { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
 
 /**
  * POST /v1/chat/completions. Upstreams that speak Chat Completions get the request as validated
@@ -163,6 +167,16 @@ export function createCompletionsService(options: {
 		input.interaction.costMicroUsd = options.usage.costMicroUsd(input.interaction.model, usage);
 		await store.interactions.record(input);
 		options.usage.recorded(input.interaction);
+	}
+
+	/**
+	 * Before any other work, and so before any model call: a caller over budget, or who may not use
+	 * a model of the chain, learns it at once. Returns the caller's credentials per model.
+	 */
+	async function admit(caller: CompletionCaller, chain: ModelChain<ResolvedModel>) {
+		const budgetCheck = options.usage.check(caller.principal);
+		if (budgetCheck !== undefined) await budgetCheck;
+		return chainCredentials(chain, options.providerKeys && ((model) => credentialsFor(caller, model)));
 	}
 
 	/** The response cache's key parts for a request, or undefined when it is not cacheable. */
@@ -266,24 +280,13 @@ export function createCompletionsService(options: {
 			chain: ModelChain<ResolvedModel>,
 			requestBody: CompletionBody,
 		): Promise<CompletionRouting & { body: Uint8Array | string; cache?: CacheOutcome | undefined }> {
-			const budgetCheck = options.usage.check(caller.principal);
-			if (budgetCheck !== undefined) await budgetCheck;
 			const startedAt = now();
-			// Before any other work: a caller who may not use a model of the chain learns it at once.
-			const credentialsOf = await chainCredentials(
-				chain,
-				options.providerKeys && ((model) => credentialsFor(caller, model)),
-			);
+			const credentialsOf = await admit(caller, chain);
 			const { body, citations, sharedScopes } = await prepareBody(caller, requestBody);
 			const cacheable = cacheableCompletion(caller, chain, requestBody, body, sharedScopes, credentialsOf);
 			const hit = cacheable && (await options.responseCache?.cache.lookup(cacheable));
 			if (hit) {
-				let answeredBy = chain[0];
-				try {
-					answeredBy = models.resolve(hit.answer.model);
-				} catch {
-					// No longer configured; the answer still is what it said.
-				}
+				const answeredBy = modelThatAnswered(models, hit.answer.model, chain[0]);
 				const outcome = { text: hit.answer.text, finishReason: hit.answer.finishReason, usage: noUsage, startedAt };
 				await record(caller, answeredBy, body, outcome, citations, hit.kind);
 				const cachedBody =
@@ -315,14 +318,8 @@ export function createCompletionsService(options: {
 			chain: ModelChain<ResolvedModel>,
 			requestBody: CompletionBody,
 		): Promise<CompletionStream> {
-			const budgetCheck = options.usage.check(caller.principal);
-			if (budgetCheck !== undefined) await budgetCheck;
 			const startedAt = now();
-			// Before any other work: a caller who may not use a model of the chain learns it at once.
-			const credentialsOf = await chainCredentials(
-				chain,
-				options.providerKeys && ((model) => credentialsFor(caller, model)),
-			);
+			const credentialsOf = await admit(caller, chain);
 			const { body, citations } = await prepareBody(caller, requestBody);
 			const citationsEvent = citationFrame(citations);
 			const clientWantsUsage = body.stream_options?.include_usage === true;
