@@ -1,3 +1,5 @@
+import { describeDynamoDbTarget, isDynamoDbUrl, parseDynamoDbUrl } from "./dynamodb/dynamodb-config.js";
+import { createDynamoStore } from "./dynamodb/dynamodb-store.js";
 import { describePostgresTarget, isPostgresUrl, type PostgresPoolSettings } from "./postgres/postgres-config.js";
 import { createPostgresStore } from "./postgres/postgres-store.js";
 import { parseSqliteUrl } from "./sqlite/sqlite-config.js";
@@ -12,7 +14,7 @@ export interface CreateStoreOptions {
 }
 
 const supportedSchemes =
-	"sqlite: (e.g. sqlite:./data/parley.db or sqlite::memory:) and postgres:// or postgresql:// (e.g. postgres://user:password@host:5432/parley)";
+	"sqlite: (e.g. sqlite:./data/parley.db or sqlite::memory:), postgres:// or postgresql:// (e.g. postgres://user:password@host:5432/parley) and dynamodb:// (e.g. dynamodb://parley?region=eu-west-1)";
 
 /** Opens the store that DATABASE_URL names, choosing the backend by its scheme. */
 export async function createStore(databaseUrl: string, options: CreateStoreOptions = {}): Promise<Store> {
@@ -30,6 +32,16 @@ export async function createStore(databaseUrl: string, options: CreateStoreOptio
 		} catch (error) {
 			// Connection errors name host and database, never the password in the URL.
 			throw new Error(`PostgreSQL at ${describePostgresTarget(databaseUrl)} could not be opened: ${messageOf(error)}`, {
+				cause: error,
+			});
+		}
+	}
+	if (isDynamoDbUrl(databaseUrl)) {
+		const settings = parseDynamoDbUrl(databaseUrl);
+		try {
+			return await createDynamoStore({ settings, migrate: options.migrate ?? true });
+		} catch (error) {
+			throw new Error(`DynamoDB ${describeDynamoDbTarget(settings)} could not be opened: ${messageOf(error)}`, {
 				cause: error,
 			});
 		}

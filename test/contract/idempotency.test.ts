@@ -5,6 +5,7 @@ import { Redis } from "ioredis";
 import { afterAll, describe, it } from "vitest";
 import { createRedisIdempotencyRecords } from "../../src/idempotency/redis-idempotency-records.js";
 import { createSqliteStore } from "../../src/store/sqlite/sqlite-store.js";
+import { dynamoStoreFactory } from "../support/dynalite.js";
 import { describeWithPostgres } from "../support/postgres.js";
 import { deleteKeys, redisUnavailableBecause, testRedisUrl, uniqueKeyPrefix } from "../support/redis.js";
 import { describeIdempotencyContract } from "./idempotency.contract.js";
@@ -46,3 +47,9 @@ await describeWithPostgres("idempotency records contract", (createFreshStore) =>
 		return { records: store.idempotency, close: () => store.close() };
 	}),
 );
+
+const freshDynamoStore = dynamoStoreFactory();
+describeIdempotencyContract("dynamodb", async () => {
+	const store = await freshDynamoStore();
+	return { records: store.idempotency, close: () => store.close() };
+});

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { createMemoryKeyValueCache } from "../../src/cache/memory-key-value-cache.js";
 import { createRedisKeyValueCache } from "../../src/cache/redis-key-value-cache.js";
 import { createSqliteStore } from "../../src/store/sqlite/sqlite-store.js";
+import { dynamoStoreFactory } from "../support/dynalite.js";
 import { describeWithPostgres } from "../support/postgres.js";
 import { deleteKeys, redisUnavailableBecause, testRedisUrl, uniqueKeyPrefix } from "../support/redis.js";
 import { describeKeyValueCacheContract } from "./key-value-cache.contract.js";
@@ -63,4 +64,10 @@ describe("the memory cache evicts the least recently used entry", () => {
 		expect(await cache.get("a")).toBe("1");
 		expect(await cache.get("c")).toBe("3");
 	});
+});
+
+const freshDynamoStore = dynamoStoreFactory();
+describeKeyValueCacheContract("dynamodb", async () => {
+	const store = await freshDynamoStore();
+	return { cache: store.responseCache, close: () => store.close() };
 });

@@ -2,9 +2,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, it } from "vitest";
+import { parseDynamoDbUrl } from "../../src/store/dynamodb/dynamodb-config.js";
+import { createDynamoStore } from "../../src/store/dynamodb/dynamodb-store.js";
 import { createPostgresStore } from "../../src/store/postgres/postgres-store.js";
 import { createSqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import type { Store } from "../../src/store/store-port.js";
+import { type LocalDynamo, startLocalDynamo } from "../support/dynalite.js";
 import {
 	createTestDatabase,
 	freshSchemaName,
@@ -63,8 +66,23 @@ function postgresAdapter(): AdapterUnderTest {
 	};
 }
 
-// DynamoDB (dynalite) joins this list with its own reachability check.
-const adapters: AdapterUnderTest[] = [sqliteAdapter(), postgresAdapter()];
+/** dynalite in this process (always available); a fresh table per store. */
+function dynamoAdapter(): AdapterUnderTest {
+	let local: Promise<LocalDynamo> | undefined;
+	return {
+		name: "dynamodb",
+		unavailableBecause: async () => undefined,
+		createFreshStore: async () => {
+			local ??= startLocalDynamo();
+			return createDynamoStore({ settings: parseDynamoDbUrl((await local).freshDatabaseUrl("store")) });
+		},
+		cleanUp: async () => {
+			if (local !== undefined) await (await local).stop();
+		},
+	};
+}
+
+const adapters: AdapterUnderTest[] = [sqliteAdapter(), postgresAdapter(), dynamoAdapter()];
 
 const requireEveryAdapter = process.env.CI === "true";
 

@@ -1,6 +1,10 @@
 import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import dynalite from "dynalite";
+import { afterAll } from "vitest";
+import { parseDynamoDbUrl } from "../../src/store/dynamodb/dynamodb-config.js";
+import { createDynamoStore } from "../../src/store/dynamodb/dynamodb-store.js";
+import type { Store } from "../../src/store/store-port.js";
 
 /**
  * DynamoDB for tests: dynalite (an in-memory implementation of DynamoDB's HTTP API) started in
@@ -33,5 +37,20 @@ export async function startLocalDynamo(): Promise<LocalDynamo> {
 				// Keep-alive sockets of the SDK would hold close() open.
 				(server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
 			}),
+	};
+}
+
+/**
+ * Fresh DynamoDB stores on one dynalite server for the calling test file, stopped after its
+ * tests (registers an afterAll hook, so call it at a test file's top level).
+ */
+export function dynamoStoreFactory(): () => Promise<Store> {
+	let local: Promise<LocalDynamo> | undefined;
+	afterAll(async () => {
+		if (local !== undefined) await (await local).stop();
+	});
+	return async () => {
+		local ??= startLocalDynamo();
+		return createDynamoStore({ settings: parseDynamoDbUrl((await local).freshDatabaseUrl("test")) });
 	};
 }

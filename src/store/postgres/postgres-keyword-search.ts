@@ -1,4 +1,4 @@
-import { anyOfQuery, inverseDocumentFrequency } from "./postgres-keyword-text.js";
+import { anyOfQuery, inverseDocumentFrequency } from "../keyword-text.js";
 import type { Queryable } from "./postgres-repository-support.js";
 
 /**

@@ -1,5 +1,6 @@
 import { porterStem } from "../../text/porter-stemmer.js";
 import { checkPageLimit, decodeCursor, toPage } from "../cursor.js";
+import { indexKeywords, lexemeOf } from "../keyword-text.js";
 import type {
 	AddDocumentInput,
 	CollectionRecord,
@@ -9,7 +10,6 @@ import type {
 } from "../knowledge-port.js";
 import { withConflictsMapped } from "./postgres-conflicts.js";
 import { corpusStatistics, countTerms, documentFrequencies } from "./postgres-keyword-search.js";
-import { indexKeywords, lexemeOf } from "./postgres-keyword-text.js";
 import { createKnowledgeSearch, type KnowledgeSearchSettings } from "./postgres-knowledge-search.js";
 import {
 	dropVectorSpace,

@@ -1,8 +1,8 @@
+import { keywordSnippet, queryStems } from "../keyword-text.js";
 import { leadingExcerpt } from "../knowledge-excerpt.js";
 import { defaultKeywordWeight, fuseWeighted, hybridDepth, type ScoredCandidate } from "../knowledge-fusion.js";
 import type { ChunkHit, ChunkSearchRequest } from "../knowledge-port.js";
 import { rankByKeywords } from "./postgres-keyword-search.js";
-import { keywordSnippet, queryStems } from "./postgres-keyword-text.js";
 import { findVectorSpace, nearestChunks } from "./postgres-knowledge-vectors.js";
 import type { PostgresRepositoryDependencies } from "./postgres-repository-support.js";
 

@@ -1,5 +1,6 @@
 import { checkPageLimit, decodeCursor, toPage } from "../cursor.js";
 import type { MemoryPatch, MemoryRecord, MemoryRepository } from "../memory-port.js";
+import { bytesToVector, dotProduct, vectorNorm, vectorToBytes } from "../vector-bytes.js";
 import { type PostgresRepositoryDependencies, type Queryable, queryOne } from "./postgres-repository-support.js";
 
 interface MemoryRow extends Omit<MemoryRecord, "vector"> {
@@ -39,7 +40,7 @@ export function createPostgresMemoryRepository({
 					record.text,
 					record.kind,
 					record.sourceInteractionId,
-					toBytes(record.vector),
+					vectorToBytes(record.vector),
 					record.embedderId,
 					record.createdAt,
 					record.updatedAt,
@@ -86,7 +87,7 @@ export function createPostgresMemoryRepository({
 				await client.query(
 					`UPDATE memories SET text = $1, kind = $2, vector = $3, embedder_id = $4, updated_at = $5
 					WHERE id = $6 AND user_id = $7`,
-					[next.text, next.kind, toBytes(next.vector), next.embedderId, at, id, userId],
+					[next.text, next.kind, vectorToBytes(next.vector), next.embedderId, at, id, userId],
 				);
 				return next;
 			});
@@ -103,7 +104,7 @@ export function createPostgresMemoryRepository({
 
 		async nearest(userId, vector, embedderId, k) {
 			if (k <= 0) return [];
-			const queryNorm = norm(vector);
+			const queryNorm = vectorNorm(vector);
 			if (queryNorm === 0) return [];
 			const { rows } = await pool.query<{ id: string; vector: Buffer }>(
 				"SELECT id, vector FROM memories WHERE user_id = $1 AND embedder_id = $2",
@@ -111,11 +112,11 @@ export function createPostgresMemoryRepository({
 			);
 			const scored: Array<{ id: string; score: number }> = [];
 			for (const row of rows) {
-				const stored = toFloat32(row.vector);
+				const stored = bytesToVector(row.vector);
 				if (stored.length !== vector.length) continue;
-				const storedNorm = norm(stored);
+				const storedNorm = vectorNorm(stored);
 				if (storedNorm === 0) continue;
-				scored.push({ id: row.id, score: dot(vector, stored) / (queryNorm * storedNorm) });
+				scored.push({ id: row.id, score: dotProduct(vector, stored) / (queryNorm * storedNorm) });
 			}
 			scored.sort((left, right) => right.score - left.score || (left.id < right.id ? 1 : -1));
 			const winners = scored.slice(0, k);
@@ -159,26 +160,5 @@ function applyPatch(current: MemoryRecord, patch: MemoryPatch, at: number): Memo
 }
 
 function toMemoryRecord(row: MemoryRow): MemoryRecord {
-	return { ...row, vector: toFloat32(row.vector) };
-}
-
-function toBytes(vector: Float32Array): Buffer {
-	return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
-}
-
-/** Always a copy: a typed array needs 4-byte alignment, and the caller owns the record. */
-function toFloat32(bytes: Buffer): Float32Array {
-	const copy = new Uint8Array(bytes.byteLength - (bytes.byteLength % Float32Array.BYTES_PER_ELEMENT));
-	copy.set(bytes.subarray(0, copy.byteLength));
-	return new Float32Array(copy.buffer);
-}
-
-function dot(left: Float32Array, right: Float32Array): number {
-	let sum = 0;
-	for (let index = 0; index < left.length; index += 1) sum += left[index]! * right[index]!;
-	return sum;
-}
-
-function norm(vector: Float32Array): number {
-	return Math.sqrt(dot(vector, vector));
+	return { ...row, vector: bytesToVector(row.vector) };
 }

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
-import { foldText, keywordQueryTerms, splitWords } from "../../text/analyze.js";
-import { porterStem } from "../../text/porter-stemmer.js";
+import { foldText, keywordQueryTerms, splitWords } from "../text/analyze.js";
+import { porterStem } from "../text/porter-stemmer.js";
 
 /**
- * Keyword analysis for the PostgreSQL store, matching what SQLite's FTS5 `porter unicode61`
+ * Keyword analysis for the stores that index keywords themselves (PostgreSQL, DynamoDB), matching what SQLite's FTS5 `porter unicode61`
  * tokenizer does (folded words of letters and digits, Porter-stemmed), so the two backends index
  * and match the same terms. tsvector and tsquery values are built as literals: their input
  * functions take lexemes as given, with no parser or dictionary in between.
