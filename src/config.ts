@@ -187,7 +187,16 @@ const environmentSchema = z.object({
 			.optional(),
 	),
 	REDIS_KEY_PREFIX: z.string().default("parley:"),
-	QUEUE_BACKEND: z.enum(["embedded", "bullmq"]).optional(),
+	QUEUE_BACKEND: z.enum(["embedded", "bullmq", "sqs"]).optional(),
+	SQS_QUEUE_URL: optionalText.pipe(z.url({ protocol: /^https?$/, error: "must be an SQS queue URL" }).optional()),
+	SQS_ENDPOINT: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
+	SNS_TOPIC_ARN: optionalText.pipe(
+		z
+			.string()
+			.regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, "must be an SNS topic ARN")
+			.optional(),
+	),
+	SNS_ENDPOINT: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
 	WORKER_IN_PROCESS: booleanString.optional(),
 	WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
 	QUESTION_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(3),
@@ -270,6 +279,11 @@ function toConfig(environment: z.output<typeof environmentSchema>) {
 		trustProxy: environment.TRUST_PROXY,
 		metricsEnabled: environment.METRICS_ENABLED,
 		redis: environment.REDIS_URL ? { url: environment.REDIS_URL, keyPrefix: environment.REDIS_KEY_PREFIX } : undefined,
+		/** Question outcomes also published to this SNS topic (subscribers: e-mail, SQS, Lambda…). */
+		sns:
+			environment.SNS_TOPIC_ARN === undefined
+				? undefined
+				: { topicArn: environment.SNS_TOPIC_ARN, endpoint: environment.SNS_ENDPOINT },
 		queue: queueSettings(environment),
 		rateLimits: {
 			enabled: environment.RATE_LIMIT_ENABLED,
@@ -439,11 +453,19 @@ function toConfig(environment: z.output<typeof environmentSchema>) {
 
 /** Where question jobs wait, and whether this process answers them. */
 function queueSettings(environment: z.output<typeof environmentSchema>) {
-	const backend: "embedded" | "bullmq" = environment.QUEUE_BACKEND ?? (environment.REDIS_URL ? "bullmq" : "embedded");
+	const backend: "embedded" | "bullmq" | "sqs" =
+		environment.QUEUE_BACKEND ?? (environment.SQS_QUEUE_URL ? "sqs" : environment.REDIS_URL ? "bullmq" : "embedded");
 	return {
 		backend,
-		/** Embedded: always (the API process is the worker). BullMQ: only when asked; `parley worker` otherwise. */
+		/**
+		 * Embedded: always (the API process is the worker). BullMQ and SQS: only when asked; otherwise
+		 * `parley worker` or, on AWS, the SQS-triggered worker Lambda.
+		 */
 		workerInProcess: backend === "embedded" || (environment.WORKER_IN_PROCESS ?? false),
+		sqs:
+			environment.SQS_QUEUE_URL === undefined
+				? undefined
+				: { queueUrl: environment.SQS_QUEUE_URL, endpoint: environment.SQS_ENDPOINT },
 		concurrency: environment.WORKER_CONCURRENCY,
 		maxAttempts: environment.QUESTION_MAX_ATTEMPTS,
 		/** First retry delay; doubles per attempt. */
@@ -518,6 +540,9 @@ function productionProblems(config: Config, environment: z.output<typeof environ
 	}
 	if (config.queue.backend === "bullmq" && !config.redis) {
 		problems.push("QUEUE_BACKEND: bullmq needs REDIS_URL");
+	}
+	if (config.queue.backend === "sqs" && !config.queue.sqs) {
+		problems.push("QUEUE_BACKEND: sqs needs SQS_QUEUE_URL");
 	}
 	if (config.cors.credentials && config.cors.origins.includes("*")) {
 		problems.push("CORS_ORIGINS: '*' cannot be combined with CORS_CREDENTIALS=true");

@@ -7,11 +7,13 @@ import { createMemoryNotifier } from "../notify/memory-notifier.js";
 import type { LiveEvent, Notifier } from "../notify/notifier-port.js";
 import { observePublished } from "../notify/published-events.js";
 import { createRedisNotifier } from "../notify/redis-notifier.js";
+import { withSnsPublishing } from "../notify/sns-notifier.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { ProviderCredentialSource } from "../provider-keys/provider-key-service.js";
 import { createBullmqQueue } from "../queue/bullmq/bullmq-queue.js";
 import { createEmbeddedQueue } from "../queue/embedded/embedded-queue.js";
 import type { JobQueue } from "../queue/queue-port.js";
+import { createSqsQueue } from "../queue/sqs/sqs-queue.js";
 import type { Store } from "../store/store-port.js";
 import { createQuestionService, type QuestionService } from "./question-service.js";
 import { createQuestionWorker } from "./question-worker.js";
@@ -55,18 +57,13 @@ export function createQuestionParts(options: {
 					logger,
 				})
 			: createMemoryNotifier();
-	const notifier = observePublished(liveNotifier, options.onPublished);
+	const published =
+		config.sns === undefined
+			? liveNotifier
+			: withSnsPublishing(liveNotifier, { topicArn: config.sns.topicArn, endpoint: config.sns.endpoint, logger });
+	const notifier = observePublished(published, options.onPublished);
 	const settings = config.queue;
-	const queue =
-		settings.backend === "bullmq" && redisConfig
-			? createBullmqQueue({
-					url: redisConfig.url,
-					keyPrefix: redisConfig.keyPrefix,
-					queue: questionQueueName,
-					settings,
-					logger,
-				})
-			: createEmbeddedQueue({ jobs: store.jobs, queue: questionQueueName, settings, logger });
+	const queue = createQueue(settings, { store, logger, redis: redisConfig });
 	metrics.queueDepthSource.read = () => queue.counts();
 	if (options.runWorker) {
 		const worker = createQuestionWorker({
@@ -99,4 +96,23 @@ export function createQuestionParts(options: {
 			await notifier.close();
 		},
 	};
+}
+
+function createQueue(
+	settings: Config["queue"],
+	{ store, logger, redis }: { store: Store; logger: Logger; redis: Config["redis"] },
+): JobQueue {
+	if (settings.backend === "bullmq" && redis) {
+		return createBullmqQueue({
+			url: redis.url,
+			keyPrefix: redis.keyPrefix,
+			queue: questionQueueName,
+			settings,
+			logger,
+		});
+	}
+	if (settings.backend === "sqs" && settings.sqs) {
+		return createSqsQueue({ queueUrl: settings.sqs.queueUrl, endpoint: settings.sqs.endpoint, settings, logger });
+	}
+	return createEmbeddedQueue({ jobs: store.jobs, queue: questionQueueName, settings, logger });
 }

@@ -1,8 +1,9 @@
 /**
  * The job queue port: enqueue by id, and (in a worker) run a handler per job with retries,
  * exponential backoff, redelivery of jobs whose worker died, and a dead letter for jobs that
- * never succeed. Adapters: queue/embedded (jobs in the database, worker in the API process) and
- * queue/bullmq (Redis). Both pass test/contract/queue.contract.ts.
+ * never succeed. Adapters: queue/embedded (jobs in the database, worker in the API process),
+ * queue/bullmq (Redis) and queue/sqs (Amazon SQS). The first two pass
+ * test/contract/queue.contract.ts; SQS is checked against recorded SQS exchanges.
  *
  * Delivery is at least once: a handler must tolerate seeing a job again (the question worker
  * guards its writes with a claim token, so a redelivered job never answers twice).
@@ -47,7 +48,7 @@ export interface QueueCounts {
 }
 
 export interface JobQueue {
-	readonly backend: "embedded" | "bullmq";
+	readonly backend: "embedded" | "bullmq" | "sqs";
 	/** Adds a job; one already queued under `id` is not added again. */
 	enqueue(job: { id: string; data: Record<string, string> }): Promise<void>;
 	/** Starts taking jobs in this process. Call once. */
