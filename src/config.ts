@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { signingJwkFromSeed, signingKeySeedPattern } from "./auth/signing-key-seed.js";
 import {
 	kmsKeyIdSetting,
 	masterKeyIdSetting,
@@ -109,6 +110,9 @@ const environmentSchema = z.object({
 
 	AUTH_DEV_LOGIN: booleanString.optional(),
 	AUTH_SIGNING_KEY: optionalText,
+	AUTH_SIGNING_KEY_SEED: optionalText.pipe(
+		z.string().regex(signingKeySeedPattern, "must be 64 hex digits (a 256-bit secret)").optional(),
+	),
 	AUTH_SIGNING_ALGORITHM: z.enum(["RS256", "ES256"]).default("RS256"),
 	AUTH_TOKEN_ISSUER: optionalText,
 	AUTH_TOKEN_AUDIENCE: z.string().min(1).default("parley"),
@@ -197,6 +201,8 @@ const environmentSchema = z.object({
 			.optional(),
 	),
 	SNS_ENDPOINT: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
+	/** Read by the Lambda handlers before this schema sees the environment (lambda/secret-environment.ts). */
+	SECRETS_MANAGER_SECRET_IDS: optionalText,
 	WORKER_IN_PROCESS: booleanString.optional(),
 	WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
 	QUESTION_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(3),
@@ -321,7 +327,11 @@ function toConfig(environment: z.output<typeof environmentSchema>) {
 		},
 		auth: {
 			devLogin: environment.AUTH_DEV_LOGIN ?? !production,
-			signingKey: environment.AUTH_SIGNING_KEY,
+			signingKey:
+				environment.AUTH_SIGNING_KEY ??
+				(environment.AUTH_SIGNING_KEY_SEED === undefined
+					? undefined
+					: JSON.stringify(signingJwkFromSeed(environment.AUTH_SIGNING_KEY_SEED))),
 			signingAlgorithm: environment.AUTH_SIGNING_ALGORITHM,
 			tokenIssuer: environment.AUTH_TOKEN_ISSUER ?? publicUrl,
 			tokenAudience: environment.AUTH_TOKEN_AUDIENCE,
@@ -549,7 +559,7 @@ function productionProblems(config: Config, environment: z.output<typeof environ
 	}
 	if (!config.production) return problems;
 	if (config.auth.devLogin) problems.push("AUTH_DEV_LOGIN: password-less login must be off in production");
-	if (!environment.AUTH_SIGNING_KEY && !config.dataDirectoryExplicit) {
+	if (!environment.AUTH_SIGNING_KEY && !environment.AUTH_SIGNING_KEY_SEED && !config.dataDirectoryExplicit) {
 		problems.push(
 			"AUTH_SIGNING_KEY: set it, or set DATA_DIR to persistent storage, so tokens survive a restart in production",
 		);

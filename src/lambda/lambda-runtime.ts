@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { buildApp } from "../app.js";
 import { type Config, loadConfig } from "../config.js";
 import { createRuntime, type Runtime } from "../runtime.js";
+import { withSecretEnvironment } from "./secret-environment.js";
 
 /**
  * The composition root for AWS Lambda, built on the first invocation and reused by every warm
@@ -19,7 +20,7 @@ let parts: Promise<LambdaParts> | undefined;
 
 export function lambdaParts(environment: NodeJS.ProcessEnv = process.env): Promise<LambdaParts> {
 	parts ??= (async () => {
-		const config = loadConfig(environment);
+		const config = loadConfig(await withSecretEnvironment(environment));
 		const runtime = await createRuntime(config);
 		const app = await buildApp(runtime.dependencies);
 		await app.ready();

@@ -5,6 +5,7 @@ import path from "node:path";
 import { PassThrough } from "node:stream";
 import type { Context, SQSEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signingJwkFromSeed } from "../../src/auth/signing-key-seed.js";
 import { createStreamingHandler, handler as httpHandler } from "../../src/lambda/http-handler.js";
 import { resetLambdaParts } from "../../src/lambda/lambda-runtime.js";
 import { handler as sqsHandler } from "../../src/lambda/sqs-worker-handler.js";
@@ -21,6 +22,7 @@ import { minimalPdf } from "../support/minimal-pdf.js";
 
 const fixtureDirectory = path.join(import.meta.dirname, "..", "fixtures", "lambda");
 const topicArn = "arn:aws:sns:eu-west-1:123456789012:parley-question-events";
+const signingSeed = "5e1d0c3b2a49f8e7d6c5b4a39281706f5e4d3c2b1a0f9e8d7c6b5a4938271605";
 
 function fixture<T = Record<string, unknown>>(name: string, values: Record<string, string> = {}): T {
 	let text = readFileSync(path.join(fixtureDirectory, name), "utf8");
@@ -69,9 +71,16 @@ describe("AWS Lambda handlers", () => {
 		dynamo = await startLocalDynamo();
 		aws = await startFakeAws();
 		dataDirectory = mkdtempSync(path.join(tmpdir(), "parley-lambda-"));
+		const secretArn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:parley/app-AbCdEf";
+		aws.putSecret(
+			secretArn,
+			JSON.stringify({ AUTH_SIGNING_KEY_SEED: signingSeed, PARLEY_MASTER_KEY: "c0ffee".repeat(11).slice(0, 64) }),
+		);
 		Object.assign(process.env, {
 			DATABASE_URL: dynamo.freshDatabaseUrl("lambda"),
 			DATA_DIR: dataDirectory,
+			SECRETS_MANAGER_SECRET_IDS: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:parley/app-AbCdEf",
+			AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.url,
 			DEMO_KNOWLEDGE: "false",
 			MEMORY_EXTRACTION: "rules",
 			DEFAULT_MODEL: "mock/parley-mock-1",
@@ -106,7 +115,12 @@ describe("AWS Lambda handlers", () => {
 		const login = await invoke(fixture("http-api-v2-login.json"));
 		expect(login.statusCode, login.body).toBe(200);
 		accessToken = json<{ access_token: string }>(login).access_token;
-		expect(accessToken).toMatch(/^ey/);
+		// Signed with the key derived from the seed that came from Secrets Manager.
+		const header = JSON.parse(Buffer.from(accessToken.split(".")[0]!, "base64url").toString()) as { alg: string };
+		expect(header.alg).toBe("ES256");
+		const jwks = json<{ keys: Array<{ x: string }> }>(await invoke(v2Event("GET", "/.well-known/jwks.json", "")));
+		expect(jwks.keys[0]?.x).toBe(signingJwkFromSeed(signingSeed).x);
+		expect(aws.requests.filter((request) => request.service === "secretsmanager")).toHaveLength(1);
 	});
 
 	it("chats, echoing API Gateway's request id, and answers bad input with a problem document", async () => {

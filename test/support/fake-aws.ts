@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 
 /**
- * SQS and SNS at the HTTP level, for checking what the AWS SDK sends: a server on 127.0.0.1
+ * SQS, SNS and Secrets Manager at the HTTP level, for checking what the AWS SDK sends: a server on 127.0.0.1
  * that records every request and answers with the recorded responses in test/fixtures/aws/ —
  * SQS speaks AWS JSON 1.0 (`X-Amz-Target: AmazonSQS.<Action>`), SNS the query protocol
  * (form-encoded `Action=Publish`, XML answers). ReceiveMessage hands out what `offerMessages`
@@ -13,7 +13,7 @@ import path from "node:path";
  */
 
 export interface RecordedAwsRequest {
-	service: "sqs" | "sns";
+	service: "sqs" | "sns" | "secretsmanager";
 	action: string;
 	/** SQS: the JSON body; SNS: the form fields. */
 	body: Record<string, unknown>;
@@ -24,6 +24,8 @@ export interface FakeAws {
 	url: string;
 	requests: RecordedAwsRequest[];
 	offerMessages(messages: Array<{ body: string; receiveCount?: number }>): void;
+	/** GetSecretValue answers with this SecretString for the id. */
+	putSecret(id: string, secretString: string): void;
 	close(): Promise<void>;
 }
 
@@ -37,6 +39,7 @@ const snsPublishResponse = readFileSync(path.join(fixtures, "sns-publish-respons
 export async function startFakeAws(): Promise<FakeAws> {
 	const requests: RecordedAwsRequest[] = [];
 	const offered: Array<{ body: string; receiveCount?: number }> = [];
+	const secrets = new Map<string, string>();
 	let received = 0;
 	const server = createServer((request, response) => {
 		const chunks: Buffer[] = [];
@@ -44,6 +47,38 @@ export async function startFakeAws(): Promise<FakeAws> {
 		request.on("end", () => {
 			const text = Buffer.concat(chunks).toString("utf8");
 			const target = request.headers["x-amz-target"];
+			if (typeof target === "string" && target.startsWith("secretsmanager.")) {
+				const body = JSON.parse(text) as Record<string, unknown>;
+				requests.push({
+					service: "secretsmanager",
+					action: target.slice("secretsmanager.".length),
+					body,
+					headers: request.headers,
+				});
+				const secret = secrets.get(String(body.SecretId));
+				if (secret === undefined) {
+					response.writeHead(400, { "content-type": "application/x-amz-json-1.1" });
+					response.end(
+						JSON.stringify({
+							__type: "ResourceNotFoundException",
+							Message: "Secrets Manager can't find the specified secret.",
+						}),
+					);
+					return;
+				}
+				response.writeHead(200, { "content-type": "application/x-amz-json-1.1" });
+				response.end(
+					JSON.stringify({
+						ARN: body.SecretId,
+						Name: "parley/app",
+						SecretString: secret,
+						VersionId: "a1b2c3d4-5678-90ab-cdef-EXAMPLE11111",
+						VersionStages: ["AWSCURRENT"],
+						CreatedDate: 1795478400,
+					}),
+				);
+				return;
+			}
 			if (typeof target === "string" && target.startsWith("AmazonSQS.")) {
 				const action = target.slice("AmazonSQS.".length);
 				const body = JSON.parse(text) as Record<string, unknown>;
@@ -89,6 +124,7 @@ export async function startFakeAws(): Promise<FakeAws> {
 		url: `http://127.0.0.1:${port}`,
 		requests,
 		offerMessages: (messages) => offered.push(...messages),
+		putSecret: (id, secretString) => secrets.set(id, secretString),
 		close: () =>
 			new Promise<void>((resolve) => {
 				server.close(() => resolve());
