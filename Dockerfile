@@ -33,3 +33,21 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT ?? 8000}/v1/health`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Node as PID 1 receives SIGTERM from `docker stop` and drains (see README, graceful shutdown).
 CMD ["node", "dist/server.js"]
+
+# ---- lambda: the AWS Lambda image (both functions; the CDK stack sets each one's CMD) ----
+# Built on Amazon Linux like the Lambda runtime, so native modules (argon2, better-sqlite3) link
+# against its C library. docker build --target lambda -t parley-lambda .
+FROM public.ecr.aws/lambda/nodejs:22 AS lambda-build
+WORKDIR /build
+RUN dnf install -y python3 make gcc-c++ && dnf clean all
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm ci && npm prune --omit=dev
+
+FROM public.ecr.aws/lambda/nodejs:22 AS lambda
+ENV NODE_ENV=production
+COPY --from=lambda-build /build/package.json ${LAMBDA_TASK_ROOT}/
+COPY --from=lambda-build /build/node_modules ${LAMBDA_TASK_ROOT}/node_modules
+COPY --from=lambda-build /build/dist ${LAMBDA_TASK_ROOT}/dist
+# The API function; the worker function's CMD is dist/lambda/sqs-worker-handler.handler.
+CMD ["dist/lambda/http-handler.handler"]

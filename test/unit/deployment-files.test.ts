@@ -104,4 +104,15 @@ describe("deployment files", async () => {
 		const readme = await readFile("README.md", "utf8");
 		expect(readme).toContain("## Deploy with Docker Compose");
 	});
+
+	it("builds the Lambda image variant on Amazon Linux, for handlers that exist", async () => {
+		const dockerfile = await readFile("Dockerfile", "utf8");
+		expect(dockerfile).toMatch(/^FROM public\.ecr\.aws\/lambda\/nodejs:22 AS lambda-build$/m);
+		expect(dockerfile).toMatch(/^FROM public\.ecr\.aws\/lambda\/nodejs:22 AS lambda$/m);
+		const lambdaStage = dockerfile.slice(dockerfile.indexOf("AS lambda\n"));
+		const command = /^CMD \["(dist\/lambda\/[\w-]+)\.handler"\]$/m.exec(lambdaStage)?.[1];
+		expect(command).toBe("dist/lambda/http-handler");
+		expect(existsSync(sourceOf(`${command}.js`))).toBe(true);
+		expect(existsSync("src/lambda/sqs-worker-handler.ts")).toBe(true);
+	});
 });
