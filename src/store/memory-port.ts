@@ -49,3 +49,15 @@ export interface MemoryRepository {
 	/** All of the user's memories of one kind (preferences are always injected). */
 	listByKind(userId: string, kind: MemoryKind, limit: number): Promise<MemoryRecord[]>;
 }
+
+/** A memory with a patch applied: `undefined` fields stay as they are. Shared by every store. */
+export function applyMemoryPatch(current: MemoryRecord, patch: MemoryPatch, at: number): MemoryRecord {
+	return {
+		...current,
+		text: patch.text ?? current.text,
+		kind: patch.kind ?? current.kind,
+		vector: patch.vector === undefined ? current.vector : Float32Array.from(patch.vector),
+		embedderId: patch.embedderId ?? current.embedderId,
+		updatedAt: at,
+	};
+}

@@ -1,5 +1,5 @@
 import { checkPageLimit, decodeCursor, toPage } from "../cursor.js";
-import type { MemoryPatch, MemoryRecord, MemoryRepository } from "../memory-port.js";
+import { applyMemoryPatch, type MemoryRecord, type MemoryRepository } from "../memory-port.js";
 import { bytesToVector, dotProduct, vectorNorm, vectorToBytes } from "../vector-bytes.js";
 import type { ItemOperations } from "./dynamodb-items.js";
 
@@ -65,7 +65,7 @@ export function createDynamoMemoryRepository(items: ItemOperations): MemoryRepos
 		async update(userId, id, patch, at) {
 			const item = await items.get<MemoryItem>(keyOf(userId, id));
 			if (item === undefined) return undefined;
-			const next = applyPatch(toRecord(item), patch, at);
+			const next = applyMemoryPatch(toRecord(item), patch, at);
 			return (await write(next, "existing")) ? next : undefined;
 		},
 
@@ -102,16 +102,5 @@ export function createDynamoMemoryRepository(items: ItemOperations): MemoryRepos
 			if (limit <= 0) return [];
 			return (await all(userId)).filter((memory) => memory.kind === kind).slice(0, limit);
 		},
-	};
-}
-
-function applyPatch(current: MemoryRecord, patch: MemoryPatch, at: number): MemoryRecord {
-	return {
-		...current,
-		text: patch.text ?? current.text,
-		kind: patch.kind ?? current.kind,
-		vector: patch.vector === undefined ? current.vector : Float32Array.from(patch.vector),
-		embedderId: patch.embedderId ?? current.embedderId,
-		updatedAt: at,
 	};
 }

@@ -1,5 +1,5 @@
 import { checkPageLimit, decodeCursor, toPage } from "../cursor.js";
-import type { MemoryPatch, MemoryRecord, MemoryRepository } from "../memory-port.js";
+import { applyMemoryPatch, type MemoryRecord, type MemoryRepository } from "../memory-port.js";
 import { bytesToVector, dotProduct, vectorNorm, vectorToBytes } from "../vector-bytes.js";
 import { type PostgresRepositoryDependencies, type Queryable, queryOne } from "./postgres-repository-support.js";
 
@@ -83,7 +83,7 @@ export function createPostgresMemoryRepository({
 			return transaction(async (client) => {
 				const current = await findRecord(client, userId, id, true);
 				if (current === undefined) return undefined;
-				const next = applyPatch(current, patch, at);
+				const next = applyMemoryPatch(current, patch, at);
 				await client.query(
 					`UPDATE memories SET text = $1, kind = $2, vector = $3, embedder_id = $4, updated_at = $5
 					WHERE id = $6 AND user_id = $7`,
@@ -145,17 +145,6 @@ export function createPostgresMemoryRepository({
 			);
 			return rows.map(toMemoryRecord);
 		},
-	};
-}
-
-function applyPatch(current: MemoryRecord, patch: MemoryPatch, at: number): MemoryRecord {
-	return {
-		...current,
-		text: patch.text ?? current.text,
-		kind: patch.kind ?? current.kind,
-		vector: patch.vector === undefined ? current.vector : Float32Array.from(patch.vector),
-		embedderId: patch.embedderId ?? current.embedderId,
-		updatedAt: at,
 	};
 }
 

@@ -1,6 +1,7 @@
 import type { Statement } from "better-sqlite3";
 import { checkPageLimit, decodeCursor, toPage } from "../cursor.js";
-import type { MemoryKind, MemoryPatch, MemoryRecord, MemoryRepository } from "../memory-port.js";
+import { applyMemoryPatch, type MemoryKind, type MemoryRecord, type MemoryRepository } from "../memory-port.js";
+import { dotProduct, vectorNorm, vectorToBytes } from "../vector-bytes.js";
 import { preparedOnFirstUse, type SqliteRepositoryDependencies } from "./sqlite-repository-support.js";
 
 interface MemoryRow extends Omit<MemoryRecord, "vector"> {
@@ -89,7 +90,7 @@ export function createSqliteMemoryRepository({ database, writeQueue }: SqliteRep
 						record.text,
 						record.kind,
 						record.sourceInteractionId,
-						toBlob(record.vector),
+						vectorToBytes(record.vector),
 						record.embedderId,
 						record.createdAt,
 						record.updatedAt,
@@ -129,8 +130,8 @@ export function createSqliteMemoryRepository({ database, writeQueue }: SqliteRep
 			return writeQueue.run(() => {
 				const current = findRecord(userId, id);
 				if (current === undefined) return undefined;
-				const next = applyPatch(current, patch, at);
-				statements().update.run(next.text, next.kind, toBlob(next.vector), next.embedderId, at, id, userId);
+				const next = applyMemoryPatch(current, patch, at);
+				statements().update.run(next.text, next.kind, vectorToBytes(next.vector), next.embedderId, at, id, userId);
 				return next;
 			});
 		},
@@ -145,16 +146,16 @@ export function createSqliteMemoryRepository({ database, writeQueue }: SqliteRep
 
 		async nearest(userId, vector, embedderId, k) {
 			if (k <= 0) return [];
-			const queryNorm = norm(vector);
+			const queryNorm = vectorNorm(vector);
 			if (queryNorm === 0) return [];
 			// Scores first from (id, vector) only; whole rows are read for the k winners alone.
 			const scored: Array<{ id: string; score: number }> = [];
 			for (const row of statements().vectorsOf.iterate(userId, embedderId)) {
 				const stored = toFloat32(row.vector);
 				if (stored.length !== vector.length) continue;
-				const storedNorm = norm(stored);
+				const storedNorm = vectorNorm(stored);
 				if (storedNorm === 0) continue;
-				scored.push({ id: row.id, score: dot(vector, stored) / (queryNorm * storedNorm) });
+				scored.push({ id: row.id, score: dotProduct(vector, stored) / (queryNorm * storedNorm) });
 			}
 			scored.sort((left, right) => right.score - left.score || (left.id < right.id ? 1 : -1));
 			const results: Array<{ memory: MemoryRecord; score: number }> = [];
@@ -176,24 +177,9 @@ export function createSqliteMemoryRepository({ database, writeQueue }: SqliteRep
 	};
 }
 
-function applyPatch(current: MemoryRecord, patch: MemoryPatch, at: number): MemoryRecord {
-	return {
-		...current,
-		text: patch.text ?? current.text,
-		kind: patch.kind ?? current.kind,
-		vector: patch.vector === undefined ? current.vector : Float32Array.from(patch.vector),
-		embedderId: patch.embedderId ?? current.embedderId,
-		updatedAt: at,
-	};
-}
-
 function toMemoryRecord(row: MemoryRow): MemoryRecord {
 	// A copy, never a view: the caller owns the record, and better-sqlite3 may reuse its buffers.
 	return { ...row, vector: toFloat32(row.vector).slice() };
-}
-
-function toBlob(vector: Float32Array): Buffer {
-	return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
 }
 
 /** A Float32 view of a BLOB, copied only when the bytes are not 4-byte aligned (a typed array needs that). */
@@ -204,14 +190,4 @@ function toFloat32(blob: Buffer): Float32Array {
 	const aligned = new Uint8Array(blob.byteLength);
 	aligned.set(blob);
 	return new Float32Array(aligned.buffer, 0, Math.floor(blob.byteLength / Float32Array.BYTES_PER_ELEMENT));
-}
-
-function dot(left: Float32Array, right: Float32Array): number {
-	let sum = 0;
-	for (let index = 0; index < left.length; index += 1) sum += left[index]! * right[index]!;
-	return sum;
-}
-
-function norm(vector: Float32Array): number {
-	return Math.sqrt(dot(vector, vector));
 }
